@@ -1,0 +1,96 @@
+# Copyright (c) wincontainers.gmsa contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Private to this collection: may change in any release.
+"""What every AD-side action plugin does around its own work: validate the
+options, reach the domain controller, turn failures into one line, and make
+sure no secret leaves in the result."""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import (
+    CONNECTION_ARGUMENT_SPEC,
+    ConnectionSettings,
+)
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import directory_for
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+
+display = Display()
+
+MASK = '********'
+
+
+class ADActionBase(ActionBase):
+    """Subclasses set ARGUMENT_SPEC (their own options) and implement ``run_ad``."""
+
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset()  # checked by the argument spec instead
+    ARGUMENT_SPEC = {}
+    MUTUALLY_EXCLUSIVE = []
+    REQUIRED_TOGETHER = []
+    REQUIRED_IF = []
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        validation = self._validate_options()
+        secrets = [value for value in validation._no_log_values if value]
+        try:
+            if validation.error_messages:
+                raise ADInputError('; '.join(validation.error_messages))
+            params = validation.validated_parameters
+            directory = directory_for(ConnectionSettings.from_params(params))
+            result.update(self.run_ad(directory, params))
+        except ADError as exc:
+            result.update(failed=True, msg=str(exc))
+            self._add_traceback(result)
+        except Exception as exc:  # a defect: still one line, the traceback only with -vvv
+            result.update(failed=True, msg='unexpected %s: %s (run with -vvv for the traceback)'
+                          % (type(exc).__name__, str(exc).strip().splitlines()[0] if str(exc).strip() else ''))
+            self._add_traceback(result)
+        return scrub(result, secrets)
+
+    def run_ad(self, directory, params):
+        raise NotImplementedError
+
+    @property
+    def check_mode(self):
+        return bool(self._task.check_mode)
+
+    @property
+    def diff_mode(self):
+        return bool(self._task.diff)
+
+    def _validate_options(self):
+        spec = dict(CONNECTION_ARGUMENT_SPEC, **self.ARGUMENT_SPEC)
+        validator = ArgumentSpecValidator(spec, mutually_exclusive=self.MUTUALLY_EXCLUSIVE,
+                                          required_together=self.REQUIRED_TOGETHER,
+                                          required_if=self.REQUIRED_IF)
+        return validator.validate(self._task.args)
+
+    @staticmethod
+    def _add_traceback(result):
+        if display.verbosity >= 3:
+            result['exception'] = traceback.format_exc()
+
+
+def scrub(value, secrets):
+    """Replace every secret value in strings anywhere in ``value`` (a last guard, not the first)."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {key: scrub(item, secrets) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(scrub(item, secrets) for item in value)
+    return value

@@ -1,0 +1,235 @@
+# Copyright (c) wincontainers.gmsa contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Private to this collection: may change in any release.
+"""A bound domain controller connection with the few operations the modules need.
+
+Values are read raw and decoded here, so no schema download is needed: the
+connection costs one TLS handshake and one bind, then a handful of searches.
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import connect
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, describe_exception, describe_result
+
+FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=timezone.utc)
+PAGE_SIZE = 500
+
+ROOT_DSE_ATTRIBUTES = [
+    'defaultNamingContext', 'configurationNamingContext', 'schemaNamingContext',
+    'rootDomainNamingContext', 'dnsHostName', 'serverName', 'highestCommittedUSN',
+]
+
+
+# ------------------------------------------------------------ conversions
+def sid_to_string(data):
+    """A binary objectSid as S-1-5-21-..."""
+    revision, count = data[0], data[1]
+    authority = int.from_bytes(data[2:8], 'big')
+    subs = struct.unpack('<%dI' % count, data[8:8 + 4 * count])
+    return 'S-%d-%d%s' % (revision, authority, ''.join('-%d' % sub for sub in subs))
+
+
+def sid_to_bytes(text):
+    parts = text.strip().upper().split('-')
+    if len(parts) < 3 or parts[0] != 'S' or not all(p.isdigit() for p in parts[1:]):
+        raise ValueError('not a SID: %s' % text)
+    revision, authority, subs = int(parts[1]), int(parts[2]), [int(p) for p in parts[3:]]
+    return bytes([revision, len(subs)]) + authority.to_bytes(6, 'big') + struct.pack('<%dI' % len(subs), *subs)
+
+
+def guid_to_string(data):
+    """A binary objectGUID in the lowercase form Windows tools print, without braces."""
+    return str(uuid.UUID(bytes_le=bytes(data)))
+
+
+def filetime_to_datetime(value):
+    """A FILETIME (100-ns intervals since 1601) as an aware UTC datetime."""
+    return FILETIME_EPOCH + timedelta(microseconds=int(value) // 10)
+
+
+def datetime_to_filetime(moment):
+    delta = moment.astimezone(timezone.utc) - FILETIME_EPOCH
+    return (delta.days * 86400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
+
+
+def iso(moment):
+    return moment.astimezone(timezone.utc).isoformat().replace('+00:00', 'Z')
+
+
+def dn_to_dns_name(dn):
+    return '.'.join(part.split('=', 1)[1] for part in dn.split(',') if part.strip().upper().startswith('DC='))
+
+
+# ----------------------------------------------------------------- entries
+class Entry:
+    """One search result, attributes as raw bytes, looked up case-insensitively."""
+
+    def __init__(self, dn, raw_attributes):
+        self.dn = dn
+        self._values = {name.lower(): list(values) for name, values in raw_attributes.items()}
+
+    def values(self, name):
+        return self._values.get(name.lower(), [])
+
+    def raw(self, name):
+        values = self.values(name)
+        return bytes(values[0]) if values else None
+
+    def text(self, name):
+        value = self.raw(name)
+        return value.decode('utf-8') if value is not None else None
+
+    def texts(self, name):
+        return [bytes(value).decode('utf-8') for value in self.values(name)]
+
+    def integer(self, name):
+        value = self.text(name)
+        return int(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class DomainFacts:
+    dn: str
+    dns_name: str
+    netbios_name: str
+    forest_dns_name: str
+    sid: str
+    guid: str
+    configuration_dn: str
+    schema_dn: str
+    root_domain_dn: str
+    domain_controller: str
+    domain_controller_dn: str
+
+    def as_dict(self):
+        return {
+            'dn': self.dn, 'dns_name': self.dns_name, 'netbios_name': self.netbios_name,
+            'forest_dns_name': self.forest_dns_name, 'sid': self.sid, 'guid': self.guid,
+            'configuration_dn': self.configuration_dn, 'schema_dn': self.schema_dn,
+            'domain_controller': self.domain_controller,
+        }
+
+
+# --------------------------------------------------------------- directory
+class Directory:
+    """A bound connection to one domain controller, and what it has learnt about the domain."""
+
+    def __init__(self, connection, candidate, settings):
+        self.connection = connection
+        self.candidate = candidate
+        self.settings = settings
+        self._facts = None
+
+    # searches -----------------------------------------------------------
+    def search(self, base, ldap_filter, attributes, scope='subtree', controls=None):
+        """Every entry below ``base`` matching ``ldap_filter`` (values must already be escaped)."""
+        import ldap3
+
+        scopes = {'base': ldap3.BASE, 'one': ldap3.LEVEL, 'subtree': ldap3.SUBTREE}
+        self._call('search', base, self.connection.search, base, ldap_filter, scopes[scope],
+                   attributes=attributes, controls=controls, paged_size=None if scope == 'base' else PAGE_SIZE,
+                   ok_codes=('success', 'noSuchObject'))
+        entries = list(self._entries())
+        cookie = self._paged_cookie()
+        while cookie:
+            self._call('search', base, self.connection.search, base, ldap_filter, scopes[scope],
+                       attributes=attributes, controls=controls, paged_size=PAGE_SIZE, paged_cookie=cookie)
+            entries.extend(self._entries())
+            cookie = self._paged_cookie()
+        return entries
+
+    def read(self, dn, attributes, controls=None):
+        """The entry at ``dn``, or None when there is none."""
+        found = self.search(dn, '(objectClass=*)', attributes, scope='base', controls=controls)
+        return found[0] if found else None
+
+    def root_dse(self):
+        return self.read('', ROOT_DSE_ATTRIBUTES)
+
+    def highest_committed_usn(self):
+        return self.read('', ['highestCommittedUSN']).integer('highestCommittedUSN')
+
+    def _entries(self):
+        for item in self.connection.response or []:
+            if item.get('type') == 'searchResEntry':
+                yield Entry(item['dn'], item.get('raw_attributes') or {})
+
+    def _paged_cookie(self):
+        control = (self.connection.result.get('controls') or {}).get('1.2.840.113556.1.4.319')
+        return control['value']['cookie'] if control else None
+
+    def _call(self, action, target, method, *args, ok_codes=('success',), **kwargs):
+        where = '%s of %s' % (action, target or 'the rootDSE')
+        try:
+            method(*args, **kwargs)
+        except Exception as exc:  # ldap3 raises socket and protocol errors of many types
+            raise ADError('%s failed: %s' % (where, describe_exception(exc, self.candidate, self.settings)))
+        result = self.connection.result or {}
+        if result.get('description') not in ok_codes:
+            raise ADError('%s failed: %s' % (where, describe_result(result, self.settings.username)))
+        return result
+
+    # facts --------------------------------------------------------------
+    @property
+    def facts(self):
+        if self._facts is None:
+            self._facts = self._read_facts()
+        return self._facts
+
+    def _read_facts(self):
+        from ldap3.utils.conv import escape_filter_chars
+
+        root = self.root_dse()
+        domain_dn = root.text('defaultNamingContext')
+        configuration_dn = root.text('configurationNamingContext')
+        root_domain_dn = root.text('rootDomainNamingContext')
+        head = self.read(domain_dn, ['objectSid', 'objectGUID'])
+        cross_refs = self.search(
+            'CN=Partitions,' + configuration_dn,
+            '(&(objectClass=crossRef)(|(nCName=%s)(nCName=%s)))'
+            % (escape_filter_chars(domain_dn), escape_filter_chars(root_domain_dn)),
+            ['nCName', 'dnsRoot', 'nETBIOSName'], scope='one')
+        by_nc = {entry.text('nCName').lower(): entry for entry in cross_refs}
+        domain_ref = by_nc.get(domain_dn.lower())
+        forest_ref = by_nc.get(root_domain_dn.lower())
+        return DomainFacts(
+            dn=domain_dn,
+            dns_name=domain_ref.text('dnsRoot') if domain_ref else dn_to_dns_name(domain_dn),
+            netbios_name=domain_ref.text('nETBIOSName') if domain_ref else '',
+            forest_dns_name=forest_ref.text('dnsRoot') if forest_ref else dn_to_dns_name(root_domain_dn),
+            sid=sid_to_string(head.raw('objectSid')),
+            guid=guid_to_string(head.raw('objectGUID')),
+            configuration_dn=configuration_dn,
+            schema_dn=root.text('schemaNamingContext'),
+            root_domain_dn=root_domain_dn,
+            domain_controller=root.text('dnsHostName'),
+            domain_controller_dn=root.text('serverName'),
+        )
+
+    @property
+    def operation_count(self):
+        usage = self.connection.usage
+        return usage.operations if usage else 0
+
+
+# A worker process runs every item of a loop for one host; keeping the bound
+# connection here lets the items share it instead of reconnecting each time.
+_OPEN_DIRECTORIES = {}
+
+
+def directory_for(settings):
+    key = settings.fingerprint()
+    directory = _OPEN_DIRECTORIES.get(key)
+    if directory is None or directory.connection.closed:
+        connection, candidate = connect(settings)
+        directory = Directory(connection, candidate, settings)
+        _OPEN_DIRECTORIES[key] = directory
+    return directory

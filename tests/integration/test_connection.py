@@ -1,0 +1,158 @@
+"""The connection layer against the lab DC: every way in, and every way of being refused."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+pytestmark = pytest.mark.lab
+
+DOMAIN_INFO = '''
+- name: read the domain
+  wincontainers.gmsa.domain_info:
+    %s
+  register: ad
+'''
+
+
+def domain_info(options=''):
+    return DOMAIN_INFO % options.replace('\n', '\n    ')
+
+
+def assert_one_clean_line(run, *expected):
+    """A failed task: its message is one line containing ``expected``, and nothing printed a traceback."""
+    assert run.rc != 0, run.output
+    message = run.result()['msg']
+    assert '\n' not in message.strip(), message
+    for text in expected:
+        assert text in message, message
+    assert 'Traceback' not in run.output
+    return message
+
+
+def test_simple_bind_over_ldaps_validates_the_lab_ca(run_playbook, lab):
+    run = run_playbook(domain_info())
+    assert run.rc == 0, run.output
+    assert run.result()['domain']['domain_controller'] == 'dc1.gmsa.test'
+
+
+def test_options_given_in_the_task_need_no_environment(run_playbook, lab):
+    env = lab.env
+    options = '''domain_server: ["{0}"]
+tls_server_name: {1}
+ca_cert: {2}
+domain_username: {3}
+domain_password: "{4}"'''.format(env['GMSA_AD_SERVER'], env['GMSA_AD_TLS_SERVER_NAME'], env['GMSA_AD_CA_CERT'],
+                                 env['GMSA_AD_USERNAME'], lab.password)
+    run = run_playbook(domain_info(options), connection_env=False)
+    assert run.rc == 0, run.output
+    assert lab.password not in run.output
+
+
+def test_module_defaults_group_sets_the_connection_once(run_playbook, lab):
+    env = lab.env
+    play = '''module_defaults:
+  group/wincontainers.gmsa.ad:
+    domain_server: {0}
+    tls_server_name: {1}
+    ca_cert: {2}
+    domain_username: {3}
+    domain_password: "{4}"
+'''.format(env['GMSA_AD_SERVER'], env['GMSA_AD_TLS_SERVER_NAME'], env['GMSA_AD_CA_CERT'],
+           env['GMSA_AD_USERNAME'], lab.password)
+    run = run_playbook(domain_info(), connection_env=False, play_options=play)
+    assert run.rc == 0, run.output
+
+
+def test_start_tls_on_the_plain_port(run_playbook):
+    run = run_playbook(domain_info('tls_mode: start_tls'), extra_env={'GMSA_AD_PORT': ''})
+    assert run.rc == 0, run.output
+    assert run.result()['domain']['dns_name'] == 'gmsa.test'
+
+
+def test_kerberos_with_a_ticket_from_the_lab_kdc(run_playbook, lab, tmp_path):
+    ccache = tmp_path / 'ccache'
+    lab.kinit('Administrator@' + lab.env['GMSA_LAB_REALM'], lab.password, ccache)
+    run = run_playbook(domain_info('auth: kerberos'),
+                       extra_env={'GMSA_AD_PASSWORD': '', 'KRB5CCNAME': 'FILE:%s' % ccache})
+    assert run.rc == 0, run.output
+    assert run.result()['domain']['netbios_name'] == lab.env['GMSA_LAB_NETBIOS']
+
+
+def test_kerberos_with_a_password_keeps_no_ticket_cache(run_playbook, lab, tmp_path):
+    ccache = tmp_path / 'must-not-exist'
+    run = run_playbook(domain_info('auth: kerberos'), extra_env={'KRB5CCNAME': 'FILE:%s' % ccache})
+    assert run.rc == 0, run.output
+    assert not ccache.exists()
+
+
+def test_kerberos_without_a_ticket_says_to_kinit(run_playbook, tmp_path):
+    run = run_playbook(domain_info('auth: kerberos'),
+                       extra_env={'GMSA_AD_PASSWORD': '', 'KRB5CCNAME': 'FILE:%s' % (tmp_path / 'empty')})
+    assert_one_clean_line(run, 'kinit')
+
+
+def test_wrong_password_is_one_line_and_never_echoed(run_playbook):
+    sentinel = 'Sentinel-Wrong-Pass-7c1e'
+    run = run_playbook(domain_info(), extra_env={'GMSA_AD_PASSWORD': sentinel}, args=['-vvvv'])
+    assert_one_clean_line(run, 'refused the credentials')
+    assert sentinel not in run.output
+
+
+def test_ntlm_refusal_names_the_alternatives(run_playbook):
+    run = run_playbook(domain_info('auth: ntlm'))
+    assert_one_clean_line(run, 'NTLM', 'auth=kerberos')
+
+
+@pytest.fixture(scope='module')
+def foreign_ca(tmp_path_factory):
+    """A CA that never signed the lab DC's certificate."""
+    folder = tmp_path_factory.mktemp('foreign-ca')
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2',
+                    '-subj', '/CN=Not the lab CA', '-keyout', str(folder / 'key.pem'), '-out', str(folder / 'ca.pem')],
+                   check=True, capture_output=True)
+    return folder / 'ca.pem'
+
+
+def test_untrusted_ca_is_refused(run_playbook, foreign_ca):
+    run = run_playbook(domain_info(), extra_env={'GMSA_AD_CA_CERT': str(foreign_ca)})
+    assert_one_clean_line(run, 'not trusted', 'ca_cert')
+
+
+def test_certificate_name_mismatch_is_refused(run_playbook):
+    run = run_playbook(domain_info(), extra_env={'GMSA_AD_TLS_SERVER_NAME': 'intruder.gmsa.test'})
+    assert_one_clean_line(run, 'does not name', 'tls_server_name')
+
+
+def test_unreachable_first_server_fails_over_to_the_second(run_playbook):
+    # Nothing listens on 127.0.0.2: the lab DC is bound to 127.0.0.1 only.
+    run = run_playbook(domain_info('domain_server: [127.0.0.2, 127.0.0.1]'))
+    assert run.rc == 0, run.output
+
+
+def test_no_server_answering_lists_those_tried(run_playbook):
+    run = run_playbook(domain_info('domain_server: [127.0.0.2, 127.0.0.3]'))
+    message = assert_one_clean_line(run, 'no domain controller answered')
+    assert '127.0.0.2' in message and '127.0.0.3' in message
+
+
+def test_missing_server_and_domain_names_both_fixes(run_playbook):
+    run = run_playbook(domain_info(), extra_env={'GMSA_AD_SERVER': '', 'GMSA_AD_DOMAIN': ''})
+    assert_one_clean_line(run, 'domain_server or domain_name')
+
+
+def test_unknown_option_is_named(run_playbook):
+    run = run_playbook(domain_info('domain_sever: 127.0.0.1'))
+    assert_one_clean_line(run, 'domain_sever')
+
+
+def test_srv_discovery_finds_the_lab_dc(lab):
+    import dns.resolver
+
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import discover_domain_controllers
+
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = ['127.0.0.1']
+    candidates = discover_domain_controllers(lab.env['GMSA_AD_DOMAIN'], resolver)
+    assert [(c.address, c.tls_name.lower()) for c in candidates] == [('127.0.0.1', 'dc1.gmsa.test')]

@@ -1,0 +1,83 @@
+"""The lab domain controller as the tests see it, through Samba's own tools.
+
+Nothing here imports the collection: what the tests assert about the DC is
+read independently of the code under test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+LAB_SCRIPT = REPO / 'tests' / 'lab' / 'dc'
+
+
+@dataclass
+class LabDC:
+    env: dict
+
+    @classmethod
+    def start(cls):
+        subprocess.run([str(LAB_SCRIPT), 'up'], check=True)
+        listing = subprocess.run([str(LAB_SCRIPT), 'env'], check=True, capture_output=True, text=True).stdout
+        env = dict(re.findall(r'^export (\w+)=(.*)$', listing, re.M))
+        return cls(env)
+
+    @property
+    def password(self):
+        return Path(self.env['GMSA_LAB_PASSWORD_FILE']).read_text().strip()
+
+    @property
+    def domain_dn(self):
+        return ','.join('DC=' + part for part in self.env['GMSA_AD_DOMAIN'].split('.'))
+
+    @property
+    def sam_ldb(self):
+        return os.path.join(self.env['GMSA_LAB_DIR'], 'private', 'sam.ldb')
+
+    def connection_env(self):
+        """The GMSA_AD_* variables an AWX credential type would inject, password included."""
+        env = {key: value for key, value in self.env.items() if key.startswith('GMSA_AD_')}
+        env['GMSA_AD_PASSWORD'] = self.password
+        env['KRB5_CONFIG'] = self.env['KRB5_CONFIG']
+        return env
+
+    def in_lab_net(self, argv):
+        """argv, run where the DC is reachable (inside its network namespace, if it has one)."""
+        netns = self.env.get('GMSA_LAB_NETNS')
+        return ['ip', 'netns', 'exec', netns] + list(argv) if netns else list(argv)
+
+    def ldbsearch(self, base, ldap_filter='(objectClass=*)', attributes=(), scope='sub'):
+        """Entries as {dn: {attribute: [values]}}, read from the DC's own database file."""
+        out = subprocess.run(['ldbsearch', '-H', self.sam_ldb, '-b', base, '-s', scope, ldap_filter, *attributes],
+                             check=True, capture_output=True, text=True).stdout
+        return parse_ldif(out)
+
+    def samba_tool(self, *args, check=True):
+        return subprocess.run(self.in_lab_net(['samba-tool', *args, '-H', 'ldap://127.0.0.1',
+                                               '-A', self.env['GMSA_LAB_AUTH_FILE']]),
+                              check=check, capture_output=True, text=True)
+
+    def kinit(self, principal, password, ccache):
+        env = dict(os.environ, KRB5_CONFIG=self.env['KRB5_CONFIG'], KRB5CCNAME='FILE:%s' % ccache)
+        subprocess.run(self.in_lab_net(['kinit', principal]), input=password + '\n', text=True,
+                       check=True, env=env, capture_output=True)
+
+
+def parse_ldif(text):
+    entries, current = {}, None
+    for line in text.splitlines():
+        if line.startswith('#') or not line.strip():
+            current = None if not line.strip() else current
+            continue
+        name, _, value = line.partition(': ')
+        name = name.rstrip(':')
+        if name == 'dn':
+            current = entries.setdefault(value, {})
+        elif current is not None:
+            current.setdefault(name, []).append(value)
+    return entries
