@@ -74,7 +74,7 @@ def parse_ldif(text):
         if line.startswith('#') or not line.strip():
             current = None if not line.strip() else current
             continue
-        name, _, value = line.partition(': ')
+        name, _separator, value = line.partition(': ')
         name = name.rstrip(':')
         if name == 'dn':
             current = entries.setdefault(value, {})

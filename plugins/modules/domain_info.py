@@ -14,7 +14,7 @@ description:
     Managed Service Accounts, and the gMSAs of the domain.
   - Changes nothing.
 author:
-  - wincontainers.gmsa contributors
+  - wincontainers.gmsa maintainers (@wincontainers)
 extends_documentation_fragment:
   - wincontainers.gmsa.ad_connection
   - wincontainers.gmsa.ad_connection.attributes

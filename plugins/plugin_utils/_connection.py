@@ -218,7 +218,7 @@ def _ntlm_user(username):
     # ldap3 wants DOMAIN\user for NTLM; user@domain is accepted by AD for the other binds.
     if '\\' in username or '@' not in username:
         return username
-    user, _, domain = username.partition('@')
+    user, _separator, domain = username.partition('@')
     return '%s\\%s' % (domain.split('.')[0].upper(), user)
 
 

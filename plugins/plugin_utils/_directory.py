@@ -151,6 +151,22 @@ class Directory:
         found = self.search(dn, '(objectClass=*)', attributes, scope='base', controls=controls)
         return found[0] if found else None
 
+    # writes ---------------------------------------------------------------
+    def add(self, dn, object_classes, attributes):
+        self._call('creating', dn, self.connection.add, dn, object_classes, attributes)
+
+    def modify(self, dn, changes):
+        """``changes``: {attribute: [(ldap3.MODIFY_ADD | MODIFY_DELETE | MODIFY_REPLACE, [values])]}.
+
+        Add and delete change single values, so concurrent writers of other
+        values of the same attribute keep theirs.
+        """
+        if changes:
+            self._call('changing', dn, self.connection.modify, dn, changes)
+
+    def delete(self, dn):
+        self._call('deleting', dn, self.connection.delete, dn, ok_codes=('success', 'noSuchObject'))
+
     def root_dse(self):
         return self.read('', ROOT_DSE_ATTRIBUTES)
 

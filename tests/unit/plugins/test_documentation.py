@@ -19,3 +19,41 @@ def test_connection_fragment_mirrors_the_argument_spec():
         assert doc.get('elements') == spec.get('elements'), name
         for variable in spec['fallback'][1]:
             assert 'E(%s)' % variable in ' '.join(doc['description']), (name, variable)
+
+
+def _module_options(name):
+    import importlib
+
+    module = importlib.import_module('ansible_collections.wincontainers.gmsa.plugins.modules.%s' % name)
+    return (yaml.safe_load(module.DOCUMENTATION).get('options') or {})
+
+
+def _action_spec(name):
+    import importlib
+
+    action = importlib.import_module('ansible_collections.wincontainers.gmsa.plugins.action.%s' % name)
+    return action.ActionModule.ARGUMENT_SPEC
+
+
+def _compare(documented, spec, where):
+    assert set(documented) == set(spec), where
+    for name, option in spec.items():
+        doc = documented[name]
+        here = '%s.%s' % (where, name)
+        assert doc.get('type', 'str') == option.get('type', 'str'), here
+        assert doc.get('default') == option.get('default'), here
+        assert doc.get('choices') == option.get('choices'), here
+        assert doc.get('elements') == option.get('elements'), here
+        assert bool(doc.get('required')) == bool(option.get('required')), here
+        assert bool(doc.get('no_log')) == bool(option.get('no_log')) or not doc.get('no_log'), here
+        if option.get('options'):
+            _compare(doc.get('suboptions') or {}, option['options'], here)
+
+
+def test_every_module_documents_exactly_its_own_options():
+    import pathlib
+
+    actions = sorted(p.stem for p in (pathlib.Path(__file__).resolve().parents[3] / 'plugins' / 'action').glob('*.py'))
+    assert actions
+    for name in actions:
+        _compare(_module_options(name), _action_spec(name), name)

@@ -1,0 +1,141 @@
+# Copyright (c) wincontainers.gmsa contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Private to this collection: may change in any release.
+"""Principals as users write them: sAMAccountName (computers as HOST01$ or HOST01),
+DOMAIN\\name, DN, SID or UPN, resolved to directory objects in one search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Tuple
+
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import sid_to_bytes, sid_to_string
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
+
+PRINCIPAL_ATTRIBUTES = ['objectSid', 'sAMAccountName', 'userPrincipalName', 'objectClass']
+
+
+@dataclass(frozen=True)
+class Principal:
+    dn: str
+    sid: str
+    sam_account_name: str
+    object_classes: Tuple[str, ...]
+
+    @property
+    def is_computer(self):
+        return 'computer' in (c.lower() for c in self.object_classes)
+
+    def as_dict(self):
+        return {'name': self.sam_account_name, 'sid': self.sid, 'dn': self.dn}
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    """One principal as written, and how to recognise its entry."""
+    text: str
+    kind: str   # 'dn' | 'sid' | 'upn' | 'sam'
+    value: str
+
+    def ldap_filter(self):
+        from ldap3.utils.conv import escape_bytes, escape_filter_chars
+
+        if self.kind == 'sid':
+            return '(objectSid=%s)' % escape_bytes(sid_to_bytes(self.value))
+        if self.kind == 'dn':
+            return '(distinguishedName=%s)' % escape_filter_chars(self.value)
+        if self.kind == 'upn':
+            return '(userPrincipalName=%s)' % escape_filter_chars(self.value)
+        name = escape_filter_chars(self.value)
+        if self.value.endswith('$'):
+            return '(sAMAccountName=%s)' % name
+        # HOST01 may mean the computer HOST01$; an exact match wins (see _pick).
+        return '(|(sAMAccountName=%s)(sAMAccountName=%s$))' % (name, name)
+
+    def matches(self, entry):
+        if self.kind == 'sid':
+            return sid_to_string(entry.raw('objectSid')) == self.value.upper()
+        if self.kind == 'dn':
+            return entry.dn.lower() == self.value.lower()
+        if self.kind == 'upn':
+            return (entry.text('userPrincipalName') or '').lower() == self.value.lower()
+        sam = (entry.text('sAMAccountName') or '').lower()
+        return sam in (self.value.lower(), self.value.lower() + '$')
+
+
+def parse_principal(text, field):
+    """How a principal was written. Raises ADInputError naming ``field`` for what cannot be one."""
+    if not isinstance(text, str) or not text.strip():
+        raise ADInputError('%s: an empty principal name; give a sAMAccountName, DN, SID or UPN' % field)
+    text = text.strip()
+    if text.upper().startswith('S-1-'):
+        try:
+            sid_to_bytes(text)
+        except ValueError:
+            raise ADInputError('%s: %r is not a valid SID (S-1-5-21-...)' % (field, text))
+        return _Wanted(text, 'sid', text.upper())
+    if '=' in text:
+        _check_dn(text, field)
+        return _Wanted(text, 'dn', text)
+    if '\\' in text:
+        return _Wanted(text, 'sam', text.split('\\', 1)[1])
+    if '@' in text:
+        return _Wanted(text, 'upn', text)
+    return _Wanted(text, 'sam', text)
+
+
+def _check_dn(text, field):
+    from ldap3.core.exceptions import LDAPInvalidDnError
+    from ldap3.utils.dn import parse_dn
+
+    try:
+        parse_dn(text)
+    except LDAPInvalidDnError:
+        raise ADInputError('%s: %r is not a valid distinguished name' % (field, text))
+
+
+def resolve_principals(directory, texts, field):
+    """Principals for ``texts``, in order, found with one search.
+
+    Every name that matches nothing, or more than one object, is named in a
+    single error before anything is written.
+    """
+    wanted = [parse_principal(text, field) for text in texts]
+    if not wanted:
+        return []
+    found = directory.search(directory.facts.dn, '(|%s)' % ''.join(w.ldap_filter() for w in wanted),
+                             PRINCIPAL_ATTRIBUTES)
+    resolved, unknown, ambiguous = [], [], []
+    for item in wanted:
+        entry = _pick(item, found)
+        if entry is None:
+            (ambiguous if _is_ambiguous(item, found) else unknown).append(item.text)
+        else:
+            resolved.append(_principal(entry))
+    if unknown:
+        raise ADInputError('%s: no account found for %s in %s; give an existing sAMAccountName, DN, SID or UPN'
+                           % (field, ', '.join(repr(t) for t in unknown), directory.facts.dns_name))
+    if ambiguous:
+        raise ADInputError('%s: %s match more than one account; give the DN or SID instead'
+                           % (field, ', '.join(repr(t) for t in ambiguous)))
+    return resolved
+
+
+def _pick(item, entries):
+    matching = [entry for entry in entries if item.matches(entry)]
+    if item.kind == 'sam' and len(matching) > 1:
+        exact = [e for e in matching if (e.text('sAMAccountName') or '').lower() == item.value.lower()]
+        matching = exact
+    return matching[0] if len(matching) == 1 else None
+
+
+def _is_ambiguous(item, entries):
+    return sum(1 for entry in entries if item.matches(entry)) > 1
+
+
+def _principal(entry):
+    return Principal(dn=entry.dn, sid=sid_to_string(entry.raw('objectSid')),
+                     sam_account_name=entry.text('sAMAccountName') or '',
+                     object_classes=tuple(entry.texts('objectClass')))
