@@ -61,9 +61,9 @@ def callback_document(stdout):
     return json.loads(stdout[start:]) if start >= 0 else {}
 
 
-@pytest.fixture
-def run_playbook(lab, tmp_path):
-    """Run tasks on localhost with ansible-playbook, the connection given as a credential type would give it."""
+def playbook_runner(lab, tmp_path):
+    """A function that runs tasks on localhost with ansible-playbook against ``lab``,
+    the connection given through GMSA_AD_* variables as a credential type would give it."""
 
     def run(tasks, extra_env=None, args=(), connection_env=True, callback='json', play_options=''):
         playbook = tmp_path / 'playbook.yml'
@@ -82,3 +82,8 @@ def run_playbook(lab, tmp_path):
         return PlaybookRun(done.returncode, done.stdout, done.stderr, results)
 
     return run
+
+
+@pytest.fixture
+def run_playbook(lab, tmp_path):
+    return playbook_runner(lab, tmp_path)

@@ -21,11 +21,20 @@ class LabDC:
     env: dict
 
     @classmethod
-    def start(cls):
-        subprocess.run([str(LAB_SCRIPT), 'up'], check=True)
-        listing = subprocess.run([str(LAB_SCRIPT), 'env'], check=True, capture_output=True, text=True).stdout
+    def start(cls, lab_dir=None, netns=None):
+        """The lab DC, started if need be. ``lab_dir`` and ``netns`` give a separate forest in its own namespace."""
+        script_env = dict(os.environ)
+        if lab_dir:
+            script_env.update(GMSA_LAB_DIR=str(lab_dir), GMSA_LAB_NETNS=netns or '')
+        subprocess.run([str(LAB_SCRIPT), 'up'], check=True, env=script_env)
+        listing = subprocess.run([str(LAB_SCRIPT), 'env'], check=True, capture_output=True, text=True,
+                                 env=script_env).stdout
         env = dict(re.findall(r'^export (\w+)=(.*)$', listing, re.M))
         return cls(env)
+
+    def stop(self, purge=False):
+        script_env = dict(os.environ, GMSA_LAB_DIR=self.env['GMSA_LAB_DIR'])
+        subprocess.run([str(LAB_SCRIPT), 'down'] + (['--purge'] if purge else []), check=True, env=script_env)
 
     @property
     def password(self):
