@@ -66,6 +66,13 @@ class LabDC:
                              check=True, capture_output=True, text=True).stdout
         return parse_ldif(out)
 
+    def highest_committed_usn(self):
+        """The DC's rootDSE highestCommittedUSN: it grows with every write, so equal values mean nothing was written."""
+        out = subprocess.run(self.in_lab_net(['ldbsearch', '-H', 'ldap://127.0.0.1', '-A', self.env['GMSA_LAB_AUTH_FILE'],
+                                              '-b', '', '-s', 'base', 'highestCommittedUSN']),
+                             check=True, capture_output=True, text=True).stdout
+        return int(re.search(r'^highestCommittedUSN: (\d+)$', out, re.M).group(1))
+
     def samba_tool(self, *args, check=True):
         return subprocess.run(self.in_lab_net(['samba-tool', *args, '-H', 'ldap://127.0.0.1',
                                                '-A', self.env['GMSA_LAB_AUTH_FILE']]),
