@@ -9,6 +9,8 @@ sure no secret leaves in the result."""
 
 from __future__ import annotations
 
+import json
+import os
 import traceback
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -47,6 +49,7 @@ class ADActionBase(ActionBase):
             params = validation.validated_parameters
             directory = directory_for(ConnectionSettings.from_params(params))
             result.update(self.run_ad(directory, params))
+            record_usage(self._task.action, directory)
         except ADError as exc:
             result.update(failed=True, msg=str(exc))
             self._add_traceback(result)
@@ -78,6 +81,19 @@ class ADActionBase(ActionBase):
     def _add_traceback(result):
         if display.verbosity >= 3:
             result['exception'] = traceback.format_exc()
+
+
+def record_usage(action, directory):
+    """With GMSA_AD_USAGE_LOG set, append one JSON line per task item: the connection's
+    running totals of sockets opened and LDAP operations (for benchmarks and tests)."""
+    path = os.environ.get('GMSA_AD_USAGE_LOG')
+    if not path:
+        return
+    usage = directory.connection.usage
+    line = {'action': action, 'server': str(directory.candidate), 'pid': os.getpid(),
+            'sockets_opened': usage.open_sockets, 'operations': usage.operations}
+    with open(path, 'a', encoding='utf-8') as log:
+        log.write(json.dumps(line) + '\n')
 
 
 def scrub(value, secrets):

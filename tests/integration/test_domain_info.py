@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -67,10 +68,16 @@ def test_reading_changes_nothing_on_the_dc(run_playbook, lab):
     assert lab.highest_committed_usn() == before
 
 
-def test_items_of_a_loop_share_one_connection(run_playbook):
+def test_items_of_a_loop_share_one_connection(run_playbook, tmp_path):
+    usage_log = tmp_path / 'usage.jsonl'
     tasks = '''- wincontainers.gmsa.domain_info:
     list_service_accounts: false
   loop: [1, 2, 3, 4, 5]
 '''
-    run = run_playbook(tasks)
+    run = run_playbook(tasks, extra_env={'GMSA_AD_USAGE_LOG': str(usage_log)})
     assert run.rc == 0, run.output
+    items = [json.loads(line) for line in usage_log.read_text().splitlines()]
+    assert len(items) == 5
+    assert {item['sockets_opened'] for item in items} == {1}
+    operations = [item['operations'] for item in items]
+    assert operations == sorted(operations) and operations[0] < operations[-1]
