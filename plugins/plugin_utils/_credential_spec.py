@@ -1,0 +1,201 @@
+# Copyright (c) wincontainers.gmsa contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Private to this collection: may change in any release.
+"""Credential spec documents, as Microsoft's New-CredentialSpec writes them, and
+their Kubernetes form (GMSACredentialSpec with the ClusterRole that lets pods use it)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
+
+# A Kubernetes object name (RFC 1123 subdomain).
+DNS_1123 = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
+# A plug-in input that assigns a value to a password-like key (password=..., "pwd": ...)
+# carries the credential itself rather than a reference to a secret store.
+SECRET_HINT = re.compile(r'(password|passwd|pwd|secret|token)"?\s*[=:]', re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AdditionalAccount:
+    name: str
+    domain: Optional[str] = None   # DNS name; None means the account's own domain
+
+
+@dataclass(frozen=True)
+class HostAccountConfig:
+    plugin_guid: str
+    plugin_input: str
+    portable_ccg_version: str = '1'
+
+    @property
+    def looks_secret(self):
+        return bool(SECRET_HINT.search(self.plugin_input))
+
+
+def account_name(text, field='account'):
+    """The account name as credential specs carry it: without the trailing $."""
+    if not isinstance(text, str) or not text.strip().rstrip('$'):
+        raise ADInputError('%s: give the gMSA name, for example WebApp01' % field)
+    return text.strip().rstrip('$')
+
+
+def parse_additional_accounts(values):
+    accounts = []
+    for index, value in enumerate(values or []):
+        field = 'additional_accounts[%d]' % index
+        if isinstance(value, dict):
+            unknown = set(value) - {'name', 'domain'}
+            if unknown:
+                raise ADInputError('%s: unknown keys %s; give name and optionally domain' % (field, ', '.join(sorted(unknown))))
+            domain = value.get('domain')
+            if domain is not None and (not isinstance(domain, str) or not domain.strip()):
+                raise ADInputError('%s.domain: give the DNS name of the account\'s domain' % field)
+            accounts.append(AdditionalAccount(account_name(value.get('name'), field + '.name'),
+                                              domain.strip().lower() if domain else None))
+        else:
+            accounts.append(AdditionalAccount(account_name(value, field)))
+    return accounts
+
+
+def parse_host_account_config(value):
+    if not value:
+        return None
+    field = 'host_account_config'
+    guid_text = value.get('plugin_guid')
+    try:
+        guid = uuid.UUID(str(guid_text).strip().strip('{}'))
+    except ValueError:
+        raise ADInputError('%s.plugin_guid: %r is not a GUID; give the plug-in\'s COM CLSID, '
+                           'for example {CCC2A336-D7F3-4818-A213-272B7924213E}' % (field, guid_text))
+    plugin_input = value.get('plugin_input')
+    if isinstance(plugin_input, dict):
+        # The AWS plug-in takes a JSON document as its input string.
+        plugin_input = json.dumps(plugin_input, separators=(',', ':'))
+    if not isinstance(plugin_input, str) or not plugin_input:
+        raise ADInputError('%s.plugin_input: give the plug-in\'s input as a string' % field)
+    version = value.get('portable_ccg_version')
+    version = '1' if version is None else str(version)
+    return HostAccountConfig('{%s}' % str(guid).upper(), plugin_input, version)
+
+
+def build_credential_spec(facts, account, additional=(), host_account=None):
+    """The document, keys in the order New-CredentialSpec writes them; every leaf a string."""
+    accounts = [
+        {'Name': account, 'Scope': facts.dns_name},
+        {'Name': account, 'Scope': facts.netbios_name},
+    ]
+    accounts.extend({'Name': extra.name, 'Scope': extra.domain or facts.dns_name} for extra in additional)
+    active_directory = {'GroupManagedServiceAccounts': accounts}
+    if host_account:
+        active_directory['HostAccountConfig'] = {
+            'PortableCcgVersion': host_account.portable_ccg_version,
+            'PluginGUID': host_account.plugin_guid,
+            'PluginInput': host_account.plugin_input,
+        }
+    return {
+        'CmsPlugins': ['ActiveDirectory'],
+        'DomainJoinConfig': {
+            'Sid': facts.sid,
+            'MachineAccountName': account,
+            'Guid': facts.guid,
+            'DnsTreeName': facts.forest_dns_name,
+            'DnsName': facts.dns_name,
+            'NetBiosName': facts.netbios_name,
+        },
+        'ActiveDirectoryConfig': active_directory,
+    }
+
+
+def credential_spec_json(document):
+    return json.dumps(document, indent=4) + '\n'
+
+
+def file_name(facts, account):
+    """The name New-CredentialSpec gives the file in the Docker root's CredentialSpecs folder."""
+    return '%s_%s.json' % (facts.netbios_name.lower(), account.lower())
+
+
+def default_kubernetes_name(account):
+    name = re.sub(r'[^a-z0-9.-]+', '-', account.lower()).strip('-.')
+    return name or 'gmsa'
+
+
+def check_kubernetes_name(name):
+    if len(name) > 253 or not DNS_1123.match(name):
+        raise ADInputError('kubernetes_name: %r is not a valid Kubernetes name; use lower-case letters, digits, '
+                           '"-" and ".", starting and ending with a letter or digit' % name)
+    return name
+
+
+def kubernetes_resources(name, document) -> Tuple[dict, dict]:
+    """The cluster-scoped GMSACredentialSpec and the ClusterRole whose `use` verb the webhook checks."""
+    credential_spec = {
+        'apiVersion': 'windows.k8s.io/v1',
+        'kind': 'GMSACredentialSpec',
+        'metadata': {'name': name},
+        'credspec': document,
+    }
+    cluster_role = {
+        'apiVersion': 'rbac.authorization.k8s.io/v1',
+        'kind': 'ClusterRole',
+        'metadata': {'name': '%s-gmsa-user' % name},
+        'rules': [{
+            'apiGroups': ['windows.k8s.io'],
+            'resources': ['gmsacredentialspecs'],
+            'verbs': ['use'],
+            'resourceNames': [name],
+        }],
+    }
+    return credential_spec, cluster_role
+
+
+def non_string_leaves(value, path='credspec'):
+    """Paths of leaves that are not strings: the Kubernetes CRD and ccg.exe accept strings only."""
+    if isinstance(value, dict):
+        return [bad for key, item in value.items() for bad in non_string_leaves(item, '%s.%s' % (path, key))]
+    if isinstance(value, list):
+        return [bad for index, item in enumerate(value) for bad in non_string_leaves(item, '%s[%d]' % (path, index))]
+    return [] if isinstance(value, str) else [path]
+
+
+GMSA_CLASS = 'msDS-GroupManagedServiceAccount'
+
+
+def require_service_accounts(directory, names):
+    """{lower-case name: name as stored} for gMSAs of this domain, found with one search.
+
+    A name that is missing, or belongs to something other than a gMSA, fails
+    saying which and what it is.
+    """
+    from ldap3.utils.conv import escape_filter_chars
+
+    wanted = {name.lower(): name for name in names}
+    terms = ''.join('(sAMAccountName=%s$)(sAMAccountName=%s)' % (escape_filter_chars(name), escape_filter_chars(name))
+                    for name in wanted.values())
+    entries = directory.search(directory.facts.dn, '(|%s)' % terms, ['sAMAccountName', 'objectClass'])
+    found = {}
+    for entry in entries:
+        sam = entry.text('sAMAccountName') or ''
+        found.setdefault(sam.rstrip('$').lower(), []).append(entry)
+    stored = {}
+    for key, name in wanted.items():
+        matches = found.get(key, [])
+        gmsa = [entry for entry in matches if GMSA_CLASS.lower() in (c.lower() for c in entry.texts('objectClass'))]
+        if gmsa:
+            stored[key] = gmsa[0].text('sAMAccountName').rstrip('$')
+        elif matches:
+            kind = matches[0].texts('objectClass')[-1] if matches[0].texts('objectClass') else 'object'
+            raise ADInputError('%s is a %s (%s), not a group Managed Service Account; name a gMSA'
+                               % (name, kind, matches[0].dn))
+        else:
+            raise ADInputError('no gMSA named %s in %s; create it first with wincontainers.gmsa.service_account'
+                               % (name, directory.facts.dns_name))
+    return stored

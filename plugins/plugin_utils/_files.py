@@ -1,0 +1,65 @@
+# Copyright (c) wincontainers.gmsa contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Private to this collection: may change in any release.
+"""Files the action plugins write on the controller."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from typing import Optional
+
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError
+
+
+@dataclass(frozen=True)
+class FileChange:
+    changed: bool
+    before: Optional[str]   # the old text, or None when there was no file
+
+
+def ensure_file(path, text, mode, check_mode):
+    """Make ``path`` hold ``text`` with permissions ``mode``; only what differs is written.
+
+    The new text goes to a temporary file in the same folder, created with
+    ``mode`` already, then replaces the old one: a reader never sees half a
+    file, and a secret file is never readable by others, not even briefly.
+    """
+    before = _read(path)
+    current_mode = stat.S_IMODE(os.stat(path).st_mode) if before is not None else None
+    changed = before != text or current_mode != mode
+    if changed and not check_mode:
+        _write(path, text, mode)
+    return FileChange(changed, before)
+
+
+def _read(path):
+    try:
+        with open(path, encoding='utf-8') as existing:
+            return existing.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ADError('cannot read %s: %s' % (path, exc.strerror))
+
+
+def _write(path, text, mode):
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix='.%s.' % os.path.basename(path))
+        try:
+            os.fchmod(handle, mode)
+            with os.fdopen(handle, 'w', encoding='utf-8') as new:
+                new.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+    except OSError as exc:
+        raise ADError('cannot write %s: %s' % (path, exc.strerror))
