@@ -85,6 +85,9 @@ class ConnectionSettings:
     username: Optional[str]
     password: Optional[str] = field(repr=False)
     connect_timeout: int
+    # For a GSSAPI bind without a password: where the credentials come from, as GSSAPI
+    # credential-store pairs, e.g. (('ccache', 'FILE:/path'),) or a client keytab.
+    kerberos_store: Optional[Tuple[Tuple[str, str], ...]] = None
 
     @classmethod
     def from_params(cls, params):
@@ -211,7 +214,9 @@ def _ldap_connection(settings, candidate):
     return ldap3.Connection(server, authentication=ldap3.SASL, sasl_mechanism=ldap3.KERBEROS,
                             sasl_credentials=(service_host, None, credentials),
                             # Without a password, the ticket cache entry of this principal is used.
-                            user=None if credentials else settings.username, **common)
+                            user=None if credentials else settings.username,
+                            cred_store=None if credentials or not settings.kerberos_store
+                            else dict(settings.kerberos_store), **common)
 
 
 def _ntlm_user(username):

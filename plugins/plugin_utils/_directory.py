@@ -79,6 +79,10 @@ class Entry:
     def values(self, name):
         return self._values.get(name.lower(), [])
 
+    def names(self):
+        """The attribute names sent, lower case (ranged ones as the DC wrote them: member;range=0-1499)."""
+        return list(self._values)
+
     def raw(self, name):
         values = self.values(name)
         return bytes(values[0]) if values else None
@@ -163,6 +167,10 @@ class Directory:
         """
         if changes:
             self._call('changing', dn, self.connection.modify, dn, changes)
+
+    def move(self, dn, relative_dn, new_parent):
+        """Move ``dn`` under ``new_parent``, keeping (or renaming to) ``relative_dn``."""
+        self._call('moving', dn, self.connection.modify_dn, dn, relative_dn, new_superior=new_parent)
 
     def delete(self, dn):
         self._call('deleting', dn, self.connection.delete, dn, ok_codes=('success', 'noSuchObject'))

@@ -7,24 +7,88 @@
 
 from __future__ import annotations
 
+import secrets
+import struct
+import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from typing import Optional
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import FILETIME_EPOCH, filetime_to_datetime, iso
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import (
+    FILETIME_EPOCH,
+    datetime_to_filetime,
+    filetime_to_datetime,
+    iso,
+)
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 
 ROOT_KEY_ATTRIBUTES = ['cn', 'msKds-CreateTime', 'msKds-UseStartTime']
 
+# Domain controllers start deriving passwords from a key one key cycle (10 h)
+# after its effective time, so that it has reached every controller first;
+# Samba adds its 5 minutes of allowed clock skew on top. Reporting the later
+# of the two keeps "usable" true for both.
+DC_WAIT = timedelta(hours=10, minutes=5)
+# The lab shortcut: an effective time far enough back for both to use the key at once.
+LAB_BACKDATE = timedelta(hours=10, minutes=10)
 
+# ------------------------------------------------------------ key format
+# What Add-KdsRootKey writes. gMSA passwords depend only on the KDF values and
+# the key data; the schema requires most of the rest.
+KDS_VERSION = 1
+KDF_ALGORITHM = 'SP800_108_CTR_HMAC'
+KDF_HASH = 'SHA512'
+SECRET_AGREEMENT_ALGORITHM = 'DH'
+PUBLIC_KEY_LENGTH = 2048
+PRIVATE_KEY_LENGTH = 512  # Windows' value (Samba writes 256); no gMSA password depends on it
+ROOT_KEY_DATA_LENGTH = 64
+
+# The 2048-bit MODP group with 256-bit prime order subgroup, RFC 5114 section 2.3.
+DH_PRIME = int(
+    '87A8E61DB4B6663CFFBBD19C651959998CEEF608660DD0F25D2CEED4435E3B00'
+    'E00DF8F1D61957D4FAF7DF4561B2AA3016C3D91134096FAA3BF4296D830E9A7C'
+    '209E0C6497517ABD5A8A9D306BCF67ED91F9E6725B4758C022E0B1EF4275BF7B'
+    '6C5BFC11D45F9088B941F54EB1E59BB8BC39A0BF12307F5C4FDB70C581B23F76'
+    'B63ACAE1CAA6B7902D52526735488A0EF13C6D9A51BFA4AB3AD8347796524D8E'
+    'F6A167B5A41825D967E144E5140564251CCACB83E6B486F6B3CA3F7971506026'
+    'C0B857F689962856DED4010ABD0BE621C3A3960A54E710C375F26375D7014103'
+    'A4B54330C198AF126116D2276E11715F693877FAD7EF09CADB094AE91E1A1597', 16)
+DH_GENERATOR = int(
+    '3FB32C9B73134D0B2E77506660EDBD484CA7B18F21EF205407F4793A1A0BA125'
+    '10DBC15077BE463FFF4FED4AAC0BB555BE3A6C1B0C6B47B1BC3773BF7E8C6F62'
+    '901228F8C28CBB18A55AE31341000A650196F931C77A57F2DDF463E5E9EC144B'
+    '777DE62AAAB8A8628AC376D282D6ED3864E67982428EBC831D14348F6F2F9193'
+    'B5045AF2767164E1DFC967C1FB3F2E55A4BD1BFFE83B9C80D052B985D182EA0A'
+    'DB2A3B7313D3FE14C8484B1E052588B9B7D2BBD2DF016199ECD06E1557CD0915'
+    'B3353BBB64E0EC377FD028370DF92B52C7891428CDC67EB6184B523D1DB246C3'
+    '2F63078490F00EF8D647D148D47954515E2327CFEF98C582664B4C0F6CC41659', 16)
+
+
+def kdf_parameters(hash_name=KDF_HASH):
+    """msKds-KDFParam: a fixed header, then the hash name in UTF-16LE ending in a NUL character."""
+    name = (hash_name + '\0').encode('utf-16-le')
+    return struct.pack('<IIII', 0, 1, len(name), 0) + name
+
+
+def secret_agreement_parameters(prime=DH_PRIME, generator=DH_GENERATOR, key_bytes=PUBLIC_KEY_LENGTH // 8):
+    """msKds-SecretAgreementParam: a BCRYPT_DH_PARAMETER_HEADER (total length, "DHPM", key length),
+    then p and g big-endian."""
+    body = prime.to_bytes(key_bytes, 'big') + generator.to_bytes(key_bytes, 'big')
+    return struct.pack('<I4sI', 12 + len(body), b'DHPM', key_bytes) + body
+
+
+# ------------------------------------------------------------ reading keys
 def master_root_keys_dn(facts):
     return 'CN=Master Root Keys,CN=Group Key Distribution Service,CN=Services,' + facts.configuration_dn
 
 
 @dataclass(frozen=True)
 class RootKey:
-    key_id: str
-    dn: str
-    created: datetime
-    usable_from: datetime
+    key_id: Optional[str]
+    dn: Optional[str]
+    created: Optional[datetime]
+    usable_from: Optional[datetime]
+    effective_time: Optional[datetime] = None  # msKds-UseStartTime; usable_from is DC_WAIT later
 
     def usable_at(self, moment):
         """True or False; None when the bind account may not read the key's times."""
@@ -35,6 +99,13 @@ class RootKey:
                 'created': iso(self.created) if self.created else None,
                 'usable_from': iso(self.usable_from) if self.usable_from else None,
                 'usable_now': self.usable_at(now)}
+
+
+def root_key(key_id, dn, created, effective_time):
+    """A key as domain controllers see it: usable DC_WAIT after its effective time."""
+    return RootKey(key_id=key_id, dn=dn, created=created,
+                   usable_from=effective_time + DC_WAIT if effective_time else None,
+                   effective_time=effective_time)
 
 
 def read_root_keys(directory):
@@ -48,12 +119,120 @@ def read_root_keys(directory):
 def _root_key(entry):
     create_time = entry.integer('msKds-CreateTime')
     use_start_time = entry.integer('msKds-UseStartTime')
-    return RootKey(
+    return root_key(
         key_id=entry.text('cn'),
         dn=entry.dn,
         created=filetime_to_datetime(create_time) if create_time is not None else None,
-        usable_from=filetime_to_datetime(use_start_time) if use_start_time is not None else None,
+        effective_time=filetime_to_datetime(use_start_time) if use_start_time is not None else None,
     )
+
+
+def key_in_use(keys, now):
+    """The key gMSA passwords come from: the newest usable one (as domain controllers choose),
+    else the one that becomes usable first, else (times unreadable) the newest."""
+    if not keys:
+        return None
+    usable = [key for key in keys if key.usable_at(now)]
+    if usable:
+        return max(usable, key=lambda key: key.created or FILETIME_EPOCH)
+    pending = [key for key in keys if key.usable_from is not None]
+    if pending:
+        return min(pending, key=lambda key: key.usable_from)
+    return keys[-1]
+
+
+# ------------------------------------------------------------ planning
+def parse_effective_time(value, now):
+    """``now`` or an ISO 8601 time (UTC when it names no offset) as an aware datetime."""
+    text = str(value).strip()
+    if text.lower() == 'now':
+        return now
+    try:
+        # Python before 3.11 does not read a trailing Z.
+        moment = datetime.fromisoformat(text[:-1] + '+00:00' if text[-1:] in 'Zz' and text else text)
+        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        raise ADInputError('effective_time must be "now" or an ISO 8601 time such as 2026-12-01T08:00:00Z, not %r'
+                           % text) from None
+    if moment <= FILETIME_EPOCH:
+        raise ADInputError('effective_time must be after 1601-01-01 (the start of Windows time), not %r' % text)
+    return moment
+
+
+def planned_effective_time(effective_time, lab_backdate, now):
+    if lab_backdate:
+        if str(effective_time).strip().lower() != 'now':
+            raise ADInputError('effective_time and lab_backdate contradict each other: lab_backdate sets the effective '
+                               'time itself (%s ago); give only one of them' % _hours_and_minutes(LAB_BACKDATE))
+        return now - LAB_BACKDATE
+    return parse_effective_time(effective_time, now)
+
+
+def _hours_and_minutes(delta):
+    minutes = int(delta.total_seconds()) // 60
+    return '%d h %d min' % (minutes // 60, minutes % 60)
+
+
+def key_with_effective_time(keys, effective_time):
+    """An existing key with exactly this effective time (to the second), so a repeated run adds no second one."""
+    wanted = effective_time.replace(microsecond=0)
+    for key in keys:
+        if key.effective_time is not None and key.effective_time.replace(microsecond=0) == wanted:
+            return key
+    return None
+
+
+# ------------------------------------------------------------ writing
+def root_key_attributes(created, effective_time, domain_id, key_data):
+    """Every value of a new msKds-ProvRootKey, as Add-KdsRootKey writes them."""
+    return {
+        'msKds-Version': str(KDS_VERSION),
+        'msKds-KDFAlgorithmID': KDF_ALGORITHM,
+        'msKds-KDFParam': kdf_parameters(),
+        'msKds-SecretAgreementAlgorithmID': SECRET_AGREEMENT_ALGORITHM,
+        'msKds-SecretAgreementParam': secret_agreement_parameters(),
+        'msKds-PublicKeyLength': str(PUBLIC_KEY_LENGTH),
+        'msKds-PrivateKeyLength': str(PRIVATE_KEY_LENGTH),
+        'msKds-RootKeyData': key_data,
+        'msKds-CreateTime': str(datetime_to_filetime(created)),
+        'msKds-UseStartTime': str(datetime_to_filetime(effective_time)),
+        'msKds-DomainID': domain_id,
+    }
+
+
+def writing_dc_account_dn(directory):
+    """The DN of the answering controller's computer account: its server object's serverReference."""
+    server_dn = directory.facts.domain_controller_dn
+    server = directory.read(server_dn, ['serverReference']) if server_dn else None
+    account_dn = server.text('serverReference') if server else None
+    if not account_dn:
+        raise ADError('cannot create a KDS root key: the server object %s of domain controller %s names no computer '
+                      'account (serverReference)' % (server_dn, directory.facts.domain_controller))
+    return account_dn
+
+
+def create_root_key(directory, effective_time, now):
+    """Add a new root key (cn = a random GUID, 64 random bytes of key data) and return it."""
+    key_id = str(uuid.uuid4())
+    dn = 'CN=%s,%s' % (key_id, master_root_keys_dn(directory.facts))
+    attributes = root_key_attributes(now, effective_time, writing_dc_account_dn(directory),
+                                     secrets.token_bytes(ROOT_KEY_DATA_LENGTH))
+    try:
+        directory.add(dn, ['top', 'msKds-ProvRootKey'], attributes)
+    except ADError:
+        if (directory.connection.result or {}).get('description') == 'insufficientAccessRights':
+            # Accounts without these rights do not see existing keys either, so this is all they can be told.
+            account = directory.settings.username or 'the bind account'
+            raise ADError('creating a KDS root key needs Enterprise Admins membership or delegated create-child '
+                          'rights on %s; %s has neither (nor may it see whether the forest already has a key)'
+                          % (master_root_keys_dn(directory.facts), account)) from None
+        raise
+    return root_key(key_id, dn, now, effective_time)
+
+
+def planned_root_key(effective_time, now):
+    """The key a run would create, for check mode: its identifier is only chosen when it is written."""
+    return root_key(None, None, now, effective_time)
 
 
 def utc_now():
