@@ -6,6 +6,7 @@ read independently of the code under test.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -68,13 +69,13 @@ class LabDC:
 
     def highest_committed_usn(self):
         """The DC's rootDSE highestCommittedUSN: it grows with every write, so equal values mean nothing was written."""
-        out = subprocess.run(self.in_lab_net(['ldbsearch', '-H', 'ldap://127.0.0.1', '-A', self.env['GMSA_LAB_AUTH_FILE'],
+        out = subprocess.run(self.in_lab_net(['ldbsearch', '-H', 'ldap://' + self.env['GMSA_AD_SERVER'], '-A', self.env['GMSA_LAB_AUTH_FILE'],
                                               '-b', '', '-s', 'base', 'highestCommittedUSN']),
                              check=True, capture_output=True, text=True).stdout
         return int(re.search(r'^highestCommittedUSN: (\d+)$', out, re.M).group(1))
 
     def samba_tool(self, *args, check=True):
-        return subprocess.run(self.in_lab_net(['samba-tool', *args, '-H', 'ldap://127.0.0.1',
+        return subprocess.run(self.in_lab_net(['samba-tool', *args, '-H', 'ldap://' + self.env['GMSA_AD_SERVER'],
                                                '-A', self.env['GMSA_LAB_AUTH_FILE']]),
                               check=check, capture_output=True, text=True)
 
@@ -85,15 +86,40 @@ class LabDC:
 
 
 def parse_ldif(text):
+    """ldbsearch's LDIF as {dn: {attribute: [values]}}: folded lines joined, ``name:: base64`` values decoded
+    (to text when they are UTF-8, else left as bytes), referrals and comments skipped."""
     entries, current = {}, None
-    for line in text.splitlines():
-        if line.startswith('#') or not line.strip():
-            current = None if not line.strip() else current
+    for line in unfolded_lines(text):
+        if not line.strip():
+            current = None
             continue
-        name, _separator, value = line.partition(': ')
-        name = name.rstrip(':')
+        if line.startswith('#') or ':' not in line:
+            continue
+        name, _separator, value = line.partition(':')
+        value = decoded(value[1:].strip()) if value.startswith(':') else value.strip()
         if name == 'dn':
             current = entries.setdefault(value, {})
+        elif name == 'ref':
+            current = None
         elif current is not None:
             current.setdefault(name, []).append(value)
     return entries
+
+
+def unfolded_lines(text):
+    """LDIF lines with their continuations (lines starting with one space) joined (RFC 2849)."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith(' ') and lines:
+            lines[-1] += line[1:]
+        else:
+            lines.append(line)
+    return lines
+
+
+def decoded(value):
+    data = base64.b64decode(value)
+    try:
+        return data.decode('utf-8')
+    except UnicodeDecodeError:
+        return data

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._action import ADActionBase
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import (
+    USERS_CONTAINER,
     check_location,
     check_name,
     check_sam_account_name,
     container_for,
     name_taken_message,
-    object_dn,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import object_dn, same_dn
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._groups import (
     GROUP_SAM_MAX_LENGTH,
@@ -61,7 +62,7 @@ class ActionModule(ADActionBase):
 
     # ------------------------------------------------------------------
     def _create(self, directory, params, name, sam, members):
-        dn = object_dn(name, container_for(directory, params['path']))
+        dn = object_dn(name, container_for(directory, params['path'], USERS_CONTAINER))
         member_dns = plan_members([], members).after
         after = Group(dn=dn, sid=None, sam_account_name=sam, scope=params['scope'],
                       description=params['description'] or None, members=member_dns)
@@ -69,7 +70,12 @@ class ActionModule(ADActionBase):
             try:
                 create_group(directory, dn, sam, params['scope'], params['description'], member_dns)
             except ADError as exc:
-                raise ADError(name_taken_message(directory, dn, 'group') or str(exc))
+                taken = name_taken_message(directory, dn, 'group')
+                winner = read_group(directory, sam) if taken else None
+                if winner is not None and same_dn(winner.dn, dn):
+                    # A run at the same time created this very group after our read: add what is left to it.
+                    return self._update(directory, params, winner, members)
+                raise ADError(taken or str(exc))
             after = read_group(directory, sam)
         return self._result(True, ABSENT, after)
 

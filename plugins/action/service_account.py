@@ -8,6 +8,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._action import 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._service_accounts import (
     ENCRYPTION_TYPES,
+    CreatedMeanwhile,
     apply_plan,
     check_present_options,
     current_view,
@@ -49,11 +50,17 @@ class ActionModule(ADActionBase):
             raise ADInputError('spns: %s; a service principal name may belong to one account in the forest only'
                                % '; '.join('%s is already held by %s' % item for item in spn_search.holders.items()))
 
-        result = {'changed': plan.changed}
         written = None
         if plan.changed and not self.check_mode:
+            try:
+                dn = apply_plan(directory, plan)
+            except CreatedMeanwhile:
+                # Another run created the account after our read: plan again against it and write only what is left.
+                plan = plan_service_account(directory, name, find_service_account(directory, name), params)
+                dn = apply_plan(directory, plan) if plan.changed else plan.dn
             # Read back: the DC fills in the SID and GUID, and rewrites host SPNs when dNSHostName changes.
-            written = read_service_account(directory, apply_plan(directory, plan))
+            written = read_service_account(directory, dn)
+        result = {'changed': plan.changed}
         if spn_search.warning:
             result['warnings'] = [spn_search.warning]
         if self.diff_mode:

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._action import ADActionBase
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import (
+    USERS_CONTAINER,
     check_location,
     check_name,
     check_sam_account_name,
     container_for,
     name_taken_message,
-    object_dn,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import object_dn
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._users import (
     UF_NORMAL_ACCOUNT,
@@ -68,7 +69,7 @@ class ActionModule(ADActionBase):
             # Samba would create it; AD refuses, and an enabled account without a password is no identity.
             raise ADInputError('password: required to create an enabled user; give password, or enabled: false '
                                'to create it disabled')
-        dn = object_dn(name, container_for(directory, params['path']))
+        dn = object_dn(name, container_for(directory, params['path'], USERS_CONTAINER))
         account_control = wanted_account_control(UF_NORMAL_ACCOUNT, params['enabled'],
                                                  bool(params['password_never_expires']))
         after = User(dn=dn, sid=None, sam_account_name=sam,

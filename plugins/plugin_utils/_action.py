@@ -21,7 +21,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection imp
     CONNECTION_ARGUMENT_SPEC,
     ConnectionSettings,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import directory_for
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import _OPEN_DIRECTORIES, directory_for
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 
 display = Display()
@@ -85,13 +85,20 @@ class ADActionBase(ActionBase):
 
 def record_usage(action, directory):
     """With GMSA_AD_USAGE_LOG set, append one JSON line per task item: the connection's
-    running totals of sockets opened and LDAP operations (for benchmarks and tests)."""
+    running totals of sockets opened and LDAP operations (for benchmarks and tests).
+
+    ``connections`` has the same totals for every connection the worker holds, so
+    that the global catalog connection of the SPN duplicate check is counted too."""
     path = os.environ.get('GMSA_AD_USAGE_LOG')
     if not path:
         return
     usage = directory.connection.usage
     line = {'action': action, 'server': str(directory.candidate), 'pid': os.getpid(),
-            'sockets_opened': usage.open_sockets, 'operations': usage.operations}
+            'sockets_opened': usage.open_sockets, 'operations': usage.operations,
+            'connections': [{'server': str(held.candidate), 'port': held.settings.port,
+                             'sockets_opened': held.connection.usage.open_sockets,
+                             'operations': held.connection.usage.operations}
+                            for held in _OPEN_DIRECTORIES.values()]}
     with open(path, 'a', encoding='utf-8') as log:
         log.write(json.dumps(line) + '\n')
 

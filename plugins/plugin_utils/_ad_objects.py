@@ -3,16 +3,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Private to this collection: may change in any release.
-"""What the group and user modules share: names, where new objects go, and
-finding an existing account by its sAMAccountName."""
+"""What the AD object modules share: names, where new objects go, what kind of object an entry is,
+and finding existing accounts by their sAMAccountName."""
 
 from __future__ import annotations
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import dn_key, split_dn
+from dataclasses import dataclass
 
-# The Users container can be renamed or moved; its well-known GUID finds it anyway.
-USERS_CONTAINER_GUID = 'a9d1ca15768811d1aded00c04fd8d5cd'
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import check_dn, common_name, parent_dn, same_dn
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 
 # Characters AD refuses in a sAMAccountName (and which Samba does not all check).
 INVALID_SAM_CHARACTERS = '"/\\[]:;|=,+*?<>'
@@ -41,75 +40,119 @@ def check_sam_account_name(sam, field, max_length):
         raise ADInputError('%s: %r has %d characters, at most %d are allowed' % (field, sam, len(sam), max_length))
 
 
-def object_dn(name, parent_dn):
-    from ldap3.utils.dn import escape_rdn
-
-    return 'CN=%s,%s' % (escape_rdn(name), parent_dn)
-
-
-def same_dn(first, second):
-    return dn_key(first) == dn_key(second)
+# ------------------------------------------------------------------ where new objects go
+@dataclass(frozen=True)
+class WellKnownContainer:
+    """A container the domain head names by GUID (wellKnownObjects, MS-ADTS 6.1.1.4): it may be renamed or moved."""
+    name: str
+    guid: str
 
 
-def parent_of(dn):
-    """The parent DN, as the directory wrote it (only the first RDN is cut off)."""
-    index = 0
-    while index < len(dn):
-        if dn[index] == '\\':
-            index += 2
-            continue
-        if dn[index] == ',':
-            return dn[index + 1:].strip()
-        index += 1
-    return ''
+USERS_CONTAINER = WellKnownContainer('Users', 'a9d1ca15768811d1aded00c04fd8d5cd')
+MANAGED_SERVICE_ACCOUNTS_CONTAINER = WellKnownContainer('Managed Service Accounts', '1EB93889E40C45DF9F0C64D23BBB6237')
 
 
-def common_name_of(dn):
-    rdns = split_dn(dn)
-    return rdns[0][0][1] if rdns and rdns[0] else ''
+def container_for(directory, path, default, field='path'):
+    """The DN new objects go to: ``path`` after checking it exists, else the domain's ``default`` container.
 
-
-def container_for(directory, path, field='path'):
-    """The DN new objects go to: ``path`` after checking it exists, else the domain's Users container."""
+    Either way the DN is the directory's own spelling of it.
+    """
     if path:
-        _check_dn_syntax(path, field)
+        check_dn(path, field)
         entry = directory.read(path, ['objectClass'])
         if entry is None:
-            raise ADInputError('%s: %s does not exist in %s; create the OU first or give an existing one'
+            raise ADInputError('%s: %s does not exist in %s; create the OU first or give an existing container or OU'
                                % (field, path, directory.facts.dns_name))
         return entry.dn
-    entry = directory.read('<WKGUID=%s,%s>' % (USERS_CONTAINER_GUID, directory.facts.dn), ['objectClass'])
-    # A read by GUID answers with the container's real DN.
-    return entry.dn if entry is not None else 'CN=Users,%s' % directory.facts.dn
+    return well_known_container(directory, default)
 
 
-def _check_dn_syntax(dn, field):
-    if '=' not in dn or not all(attribute for rdn in split_dn(dn) for attribute, _value in rdn):
-        raise ADInputError('%s: %r is not a distinguished name (such as OU=Groups,DC=contoso,DC=com)' % (field, dn))
+def well_known_container(directory, container):
+    entry = directory.read('<WKGUID=%s,%s>' % (container.guid, directory.facts.dn), ['objectClass'])
+    if entry is None:
+        raise ADError('the domain %s has no %s container; give path' % (directory.facts.dn, container.name))
+    return entry.dn  # a read by GUID answers with the container's real DN
 
 
-def find_account(directory, sam, attributes):
-    """The one object with this sAMAccountName in the domain, or None."""
+# ------------------------------------------------------------------ what an object is
+GMSA_CLASS = 'msDS-GroupManagedServiceAccount'
+GMSA = 'gMSA'
+
+# The most specific first: a gMSA is also a computer, and a computer also a user.
+_KINDS = (
+    (GMSA_CLASS.lower(), GMSA),
+    ('msds-managedserviceaccount', 'managed service account'),
+    ('computer', 'computer'),
+    ('user', 'user'),
+    ('group', 'group'),
+)
+
+
+def kind_of(object_classes):
+    """What an object with these objectClass values is, in the words messages use ('gMSA', 'computer', 'user',
+    'group', ...); for any other its most specific class."""
+    lowered = [name.lower() for name in object_classes]
+    for object_class, kind in _KINDS:
+        if object_class in lowered:
+            return kind
+    return object_classes[-1] if object_classes else 'object'
+
+
+def is_gmsa(object_classes):
+    return kind_of(object_classes) == GMSA
+
+
+# ------------------------------------------------------------------ finding accounts
+def accounts_named(directory, names, attributes, computer_accounts=False, same_common_name=False):
+    """Every object whose sAMAccountName is one of ``names``, found with one search of the domain.
+
+    ``computer_accounts`` also finds name$ (a computer or gMSA written without its $);
+    ``same_common_name`` also every account whose common name is one of ``names``.
+    """
+    return directory.search(directory.facts.dn, account_name_filter(names, computer_accounts, same_common_name),
+                            list(attributes))
+
+
+def account_name_filter(names, computer_accounts=False, same_common_name=False):
     from ldap3.utils.conv import escape_filter_chars
 
-    found = directory.search(directory.facts.dn, '(sAMAccountName=%s)' % escape_filter_chars(sam),
-                             list(attributes))
+    terms = []
+    for name in names:
+        value = escape_filter_chars(name)
+        terms.append('(sAMAccountName=%s)' % value)
+        if computer_accounts:
+            terms.append('(sAMAccountName=%s$)' % value)
+        if same_common_name:
+            terms.append('(&(cn=%s)(sAMAccountName=*))' % value)
+    return terms[0] if len(terms) == 1 else '(|%s)' % ''.join(terms)
+
+
+def find_account(directory, sam, attributes, kind):
+    """The ``kind`` of object ('user', 'group') with this sAMAccountName in the domain, or None.
+
+    Another kind of object holding the name is an input error: the name is taken.
+    """
+    found = accounts_named(directory, [sam], attributes)
     if len(found) > 1:  # the DC keeps them unique; a replication conflict can still leave two
         raise ADError('more than one object has the sAMAccountName %r: %s; resolve the conflict first'
                       % (sam, '; '.join(entry.dn for entry in found)))
-    return found[0] if found else None
+    if not found:
+        return None
+    entry = found[0]
+    found_kind = kind_of(entry.texts('objectClass'))
+    if found_kind != kind:
+        raise ADInputError('sam_account_name: %r belongs to the %s %s, not to a %s; choose another name'
+                           % (sam, found_kind, entry.dn, kind))
+    return entry
 
 
-def object_classes(entry):
-    return [value.lower() for value in entry.texts('objectClass')]
-
-
+# ------------------------------------------------------------------ existing objects
 def check_location(dn, name, path, kind):
     """Refuse to silently manage an object that is not where the task says it is (no moves or renames)."""
-    if common_name_of(dn).casefold() != name.casefold():
+    if common_name(dn).casefold() != name.casefold():
         raise ADInputError('name: the %s with this sAMAccountName is %s, whose name is not %r; give its name '
                            '(or a different sam_account_name); renaming is not supported' % (kind, dn, name))
-    if path and not same_dn(parent_of(dn), path):
+    if path and not same_dn(parent_dn(dn), path):
         raise ADInputError('path: the %s with this sAMAccountName is %s, not in %s; give its current path, or move '
                            'it first; moving is not supported' % (kind, dn, path))
 

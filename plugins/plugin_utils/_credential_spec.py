@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import accounts_named, is_gmsa, kind_of
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
 
 # A Kubernetes object name (RFC 1123 subdomain).
@@ -166,21 +167,14 @@ def non_string_leaves(value, path='credspec'):
     return [] if isinstance(value, str) else [path]
 
 
-GMSA_CLASS = 'msDS-GroupManagedServiceAccount'
-
-
 def require_service_accounts(directory, names):
     """{lower-case name: name as stored} for gMSAs of this domain, found with one search.
 
     A name that is missing, or belongs to something other than a gMSA, fails
     saying which and what it is.
     """
-    from ldap3.utils.conv import escape_filter_chars
-
     wanted = {name.lower(): name for name in names}
-    terms = ''.join('(sAMAccountName=%s$)(sAMAccountName=%s)' % (escape_filter_chars(name), escape_filter_chars(name))
-                    for name in wanted.values())
-    entries = directory.search(directory.facts.dn, '(|%s)' % terms, ['sAMAccountName', 'objectClass'])
+    entries = accounts_named(directory, wanted.values(), ['sAMAccountName', 'objectClass'], computer_accounts=True)
     found = {}
     for entry in entries:
         sam = entry.text('sAMAccountName') or ''
@@ -188,13 +182,12 @@ def require_service_accounts(directory, names):
     stored = {}
     for key, name in wanted.items():
         matches = found.get(key, [])
-        gmsa = [entry for entry in matches if GMSA_CLASS.lower() in (c.lower() for c in entry.texts('objectClass'))]
+        gmsa = [entry for entry in matches if is_gmsa(entry.texts('objectClass'))]
         if gmsa:
             stored[key] = gmsa[0].text('sAMAccountName').rstrip('$')
         elif matches:
-            kind = matches[0].texts('objectClass')[-1] if matches[0].texts('objectClass') else 'object'
             raise ADInputError('%s is a %s (%s), not a group Managed Service Account; name a gMSA'
-                               % (name, kind, matches[0].dn))
+                               % (name, kind_of(matches[0].texts('objectClass')), matches[0].dn))
         else:
             raise ADInputError('no gMSA named %s in %s; create it first with wincontainers.gmsa.service_account'
                                % (name, directory.facts.dns_name))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import connect
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import dn_key
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, describe_exception, describe_result
 
 FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=timezone.utc)
@@ -138,13 +139,13 @@ class Directory:
         import ldap3
 
         scopes = {'base': ldap3.BASE, 'one': ldap3.LEVEL, 'subtree': ldap3.SUBTREE}
-        self._call('search', base, self.connection.search, base, ldap_filter, scopes[scope],
+        self._call('search', base, 'search', base, ldap_filter, scopes[scope],
                    attributes=attributes, controls=controls, paged_size=None if scope == 'base' else PAGE_SIZE,
                    ok_codes=('success', 'noSuchObject'))
         entries = list(self._entries())
         cookie = self._paged_cookie()
         while cookie:
-            self._call('search', base, self.connection.search, base, ldap_filter, scopes[scope],
+            self._call('search', base, 'search', base, ldap_filter, scopes[scope],
                        attributes=attributes, controls=controls, paged_size=PAGE_SIZE, paged_cookie=cookie)
             entries.extend(self._entries())
             cookie = self._paged_cookie()
@@ -157,7 +158,7 @@ class Directory:
 
     # writes ---------------------------------------------------------------
     def add(self, dn, object_classes, attributes):
-        self._call('creating', dn, self.connection.add, dn, object_classes, attributes)
+        self._call('creating', dn, 'add', dn, object_classes, attributes)
 
     def modify(self, dn, changes):
         """``changes``: {attribute: [(ldap3.MODIFY_ADD | MODIFY_DELETE | MODIFY_REPLACE, [values])]}.
@@ -166,14 +167,14 @@ class Directory:
         values of the same attribute keep theirs.
         """
         if changes:
-            self._call('changing', dn, self.connection.modify, dn, changes)
+            self._call('changing', dn, 'modify', dn, changes)
 
     def move(self, dn, relative_dn, new_parent):
         """Move ``dn`` under ``new_parent``, keeping (or renaming to) ``relative_dn``."""
-        self._call('moving', dn, self.connection.modify_dn, dn, relative_dn, new_superior=new_parent)
+        self._call('moving', dn, 'modify_dn', dn, relative_dn, new_superior=new_parent)
 
     def delete(self, dn):
-        self._call('deleting', dn, self.connection.delete, dn, ok_codes=('success', 'noSuchObject'))
+        self._call('deleting', dn, 'delete', dn, ok_codes=('success', 'noSuchObject'))
 
     def root_dse(self):
         return self.read('', ROOT_DSE_ATTRIBUTES)
@@ -190,16 +191,33 @@ class Directory:
         control = (self.connection.result.get('controls') or {}).get('1.2.840.113556.1.4.319')
         return control['value']['cookie'] if control else None
 
-    def _call(self, action, target, method, *args, ok_codes=('success',), **kwargs):
+    def _call(self, action, target, operation, *args, ok_codes=('success',), **kwargs):
         where = '%s of %s' % (action, target or 'the rootDSE')
         try:
-            method(*args, **kwargs)
+            try:
+                getattr(self.connection, operation)(*args, **kwargs)
+            except _LOST_CONNECTION:
+                # The domain controller went away (restart, failover, idle cut-off): the
+                # operation goes once more to the first controller that answers now. It
+                # was not answered, so for a write the retry may meet its own earlier
+                # effect (an "already exists" failure); a re-run converges then.
+                self._reconnect()
+                getattr(self.connection, operation)(*args, **kwargs)
+        except ADError:
+            raise
         except Exception as exc:  # ldap3 raises socket and protocol errors of many types
             raise ADError('%s failed: %s' % (where, describe_exception(exc, self.candidate, self.settings)))
         result = self.connection.result or {}
         if result.get('description') not in ok_codes:
             raise ADError('%s failed: %s' % (where, describe_result(result, self.settings.username)))
         return result
+
+    def _reconnect(self):
+        try:
+            self.connection.unbind()
+        except Exception:  # the socket is gone already; closing it is all that is left to do
+            pass
+        self.connection, self.candidate = connect(self.settings)
 
     # facts --------------------------------------------------------------
     @property
@@ -221,9 +239,9 @@ class Directory:
             '(&(objectClass=crossRef)(|(nCName=%s)(nCName=%s)))'
             % (escape_filter_chars(domain_dn), escape_filter_chars(root_domain_dn)),
             ['nCName', 'dnsRoot', 'nETBIOSName'], scope='one')
-        by_nc = {entry.text('nCName').lower(): entry for entry in cross_refs}
-        domain_ref = by_nc.get(domain_dn.lower())
-        forest_ref = by_nc.get(root_domain_dn.lower())
+        by_nc = {dn_key(entry.text('nCName')): entry for entry in cross_refs}
+        domain_ref = by_nc.get(dn_key(domain_dn))
+        forest_ref = by_nc.get(dn_key(root_domain_dn))
         return DomainFacts(
             dn=domain_dn,
             dns_name=domain_ref.text('dnsRoot') if domain_ref else dn_to_dns_name(domain_dn),
@@ -242,6 +260,18 @@ class Directory:
     def operation_count(self):
         usage = self.connection.usage
         return usage.operations if usage else 0
+
+
+def _lost_connection_errors():
+    try:
+        from ldap3.core import exceptions as ldap_exc
+    except ImportError:  # the connection layer reports the missing library
+        return ()
+    return (ldap_exc.LDAPSocketReceiveError, ldap_exc.LDAPSocketSendError,
+            ldap_exc.LDAPSessionTerminatedByServerError, ldap_exc.LDAPSocketOpenError)
+
+
+_LOST_CONNECTION = _lost_connection_errors()
 
 
 # A worker process runs every item of a loop for one host; keeping the bound

@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import find_account, object_classes
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import find_account
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import sid_to_string
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import dn_key
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import dn_key, resolve_principals
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import resolve_principals
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._value_lists import conflicting_values, plan_values
 
 SECURITY_ENABLED = 0x80000000
@@ -70,14 +71,9 @@ def scope_steps(current, wanted):
 # ------------------------------------------------------------------ reading
 def read_group(directory, sam):
     """The group with this sAMAccountName, or None. Another kind of object by that name is an input error."""
-    entry = find_account(directory, sam, GROUP_ATTRIBUTES)
+    entry = find_account(directory, sam, GROUP_ATTRIBUTES, 'group')
     if entry is None:
         return None
-    classes = object_classes(entry)
-    if 'group' not in classes:
-        kind = 'computer' if 'computer' in classes else 'user' if 'user' in classes else (classes or ['object'])[-1]
-        raise ADInputError('sam_account_name: %r belongs to the %s %s, not to a group; choose another name'
-                           % (sam, kind, entry.dn))
     group_type_value = entry.integer('groupType')
     if not group_type_value & SECURITY_ENABLED:
         raise ADInputError('sam_account_name: %r is the distribution group %s; this module manages security groups, '

@@ -20,6 +20,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory impo
     filetime_to_datetime,
     iso,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import object_dn
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 
 ROOT_KEY_ATTRIBUTES = ['cn', 'msKds-CreateTime', 'msKds-UseStartTime']
@@ -214,7 +215,7 @@ def writing_dc_account_dn(directory):
 def create_root_key(directory, effective_time, now):
     """Add a new root key (cn = a random GUID, 64 random bytes of key data) and return it."""
     key_id = str(uuid.uuid4())
-    dn = 'CN=%s,%s' % (key_id, master_root_keys_dn(directory.facts))
+    dn = object_dn(key_id, master_root_keys_dn(directory.facts))
     attributes = root_key_attributes(now, effective_time, writing_dc_account_dn(directory),
                                      secrets.token_bytes(ROOT_KEY_DATA_LENGTH))
     try:

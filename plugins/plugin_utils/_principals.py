@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Tuple
 
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import account_name_filter
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import sid_to_bytes, sid_to_string
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import check_dn, same_dn
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
 
 PRINCIPAL_ATTRIBUTES = ['objectSid', 'sAMAccountName', 'userPrincipalName', 'objectClass']
@@ -48,17 +50,14 @@ class _Wanted:
             return '(distinguishedName=%s)' % escape_filter_chars(self.value)
         if self.kind == 'upn':
             return '(userPrincipalName=%s)' % escape_filter_chars(self.value)
-        name = escape_filter_chars(self.value)
-        if self.value.endswith('$'):
-            return '(sAMAccountName=%s)' % name
         # HOST01 may mean the computer HOST01$; an exact match wins (see _pick).
-        return '(|(sAMAccountName=%s)(sAMAccountName=%s$))' % (name, name)
+        return account_name_filter([self.value], computer_accounts=not self.value.endswith('$'))
 
     def matches(self, entry):
         if self.kind == 'sid':
             return sid_to_string(entry.raw('objectSid')) == self.value.upper()
         if self.kind == 'dn':
-            return dn_key(entry.dn) == dn_key(self.value)
+            return same_dn(entry.dn, self.value)
         if self.kind == 'upn':
             return (entry.text('userPrincipalName') or '').lower() == self.value.lower()
         sam = (entry.text('sAMAccountName') or '').lower()
@@ -77,73 +76,13 @@ def parse_principal(text, field):
             raise ADInputError('%s: %r is not a valid SID (S-1-5-21-...)' % (field, text))
         return _Wanted(text, 'sid', text.upper())
     if '=' in text:
-        _check_dn(text, field)
+        check_dn(text, field)
         return _Wanted(text, 'dn', text)
     if '\\' in text:
         return _Wanted(text, 'sam', text.split('\\', 1)[1])
     if '@' in text:
         return _Wanted(text, 'upn', text)
     return _Wanted(text, 'sam', text)
-
-
-def _check_dn(text, field):
-    from ldap3.core.exceptions import LDAPInvalidDnError
-    from ldap3.utils.dn import parse_dn
-
-    try:
-        parse_dn(text)
-    except LDAPInvalidDnError:
-        raise ADInputError('%s: %r is not a valid distinguished name' % (field, text))
-
-
-def dn_key(dn):
-    """``dn`` in a form that compares equal for every way of writing the same DN.
-
-    The DC answers with its own escaping (``\\3B`` for ``;``, ``\\#`` inside a
-    value) and users write ``\\,`` or spaces after commas, so DNs are compared
-    as lists of RDNs with their values unescaped and case folded.
-    """
-    return tuple(tuple(sorted((attribute.lower(), value.casefold()) for attribute, value in rdn))
-                 for rdn in split_dn(dn))
-
-
-def split_dn(dn):
-    """The RDNs of ``dn``, each a list of (attribute, unescaped value) pairs (RFC 4514)."""
-    rdns, rdn = [], []
-    attribute, value = None, []   # value: (byte, escaped) pairs, so that only unescaped spaces are trimmed
-    index = 0
-    while index <= len(dn):
-        char = dn[index] if index < len(dn) else ','
-        if char == '\\' and index + 1 < len(dn):
-            pair = dn[index + 1:index + 3]
-            if len(pair) == 2 and all(c in '0123456789abcdefABCDEF' for c in pair):
-                value.append((int(pair, 16), True))
-                index += 3
-            else:
-                value.extend((byte, True) for byte in dn[index + 1].encode('utf-8'))
-                index += 2
-            continue
-        if attribute is None and char == '=':
-            attribute, value = _unescaped_text(value), []
-        elif char in ',+;':
-            rdn.append((attribute or '', _unescaped_text(value)))
-            if char != '+':
-                rdns.append(rdn)
-                rdn = []
-            attribute, value = None, []
-        else:
-            value.extend((byte, False) for byte in char.encode('utf-8'))
-        index += 1
-    return rdns
-
-
-def _unescaped_text(pairs):
-    start, end = 0, len(pairs)
-    while start < end and pairs[start] == (0x20, False):
-        start += 1
-    while end > start and pairs[end - 1] == (0x20, False):
-        end -= 1
-    return bytes(byte for byte, _escaped in pairs[start:end]).decode('utf-8', 'replace')
 
 
 def resolve_principals(directory, texts, field):

@@ -11,11 +11,26 @@ import re
 from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import (
+    GMSA_CLASS,
+    MANAGED_SERVICE_ACCOUNTS_CONTAINER,
+    accounts_named,
+    container_for,
+    is_gmsa,
+    kind_of,
+)
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import (
     directory_for,
     guid_to_string,
     sid_to_bytes,
     sid_to_string,
+)
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import (
+    check_dn,
+    first_rdn,
+    object_dn,
+    parent_dn,
+    same_dn,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._security_descriptor import (
@@ -24,7 +39,6 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._security_descr
     parse_security_descriptor,
 )
 
-GMSA_CLASS = 'msDS-GroupManagedServiceAccount'
 SUMMARY_ATTRIBUTES = ['sAMAccountName', 'dNSHostName', 'servicePrincipalName']
 
 
@@ -59,9 +73,6 @@ def gmsa_schema_present(directory):
 
 
 # ------------------------------------------------------------ one account
-# The well-known GUID of the Managed Service Accounts container (MS-ADTS 6.1.1.4).
-MANAGED_SERVICE_ACCOUNTS_WKGUID = '1EB93889E40C45DF9F0C64D23BBB6237'
-
 # A gMSA is a computer account: userAccountControl WORKSTATION_TRUST_ACCOUNT.
 # Written alone it is enabled; samba-tool adds ACCOUNTDISABLE, and the KDC then
 # refuses the account ("credentials have been revoked").
@@ -181,19 +192,15 @@ def find_service_account(directory, name):
     common name is the name (a user web01 beside a gMSA web01$ confuses
     Kerberos and the tools that look either up).
     """
-    from ldap3.utils.conv import escape_filter_chars
-
-    value = escape_filter_chars(name)
-    ldap_filter = ('(|(sAMAccountName=%s)(sAMAccountName=%s$)(&(cn=%s)(sAMAccountName=*)))'
-                   % (value, value, value))
-    entries = directory.search(directory.facts.dn, ldap_filter, ACCOUNT_ATTRIBUTES)
-    own = [entry for entry in entries if _is_gmsa(entry) and
+    entries = accounts_named(directory, [name], ACCOUNT_ATTRIBUTES, computer_accounts=True, same_common_name=True)
+    own = [entry for entry in entries if is_gmsa(entry.texts('objectClass')) and
            (entry.text('sAMAccountName') or '').lower() == name.lower() + '$']
     others = [entry for entry in entries if entry not in own]
     if others:
         other = others[0]
         raise ADInputError('name: %r is already used by the %s %s (sAMAccountName %s); a gMSA needs a name no '
-                           'other account uses' % (name, _kind(other), other.dn, other.text('sAMAccountName')))
+                           'other account uses'
+                           % (name, kind_of(other.texts('objectClass')), other.dn, other.text('sAMAccountName')))
     return _service_account(own[0]) if own else None
 
 
@@ -202,19 +209,6 @@ def read_service_account(directory, dn):
     if entry is None:
         raise ADError('the gMSA %s was written but cannot be read back' % dn)
     return _service_account(entry)
-
-
-def _is_gmsa(entry):
-    return GMSA_CLASS.lower() in (value.lower() for value in entry.texts('objectClass'))
-
-
-def _kind(entry):
-    classes = [value.lower() for value in entry.texts('objectClass')]
-    for name, kind in (('msds-groupmanagedserviceaccount', 'gMSA'), ('msds-managedserviceaccount', 'managed service account'),
-                       ('computer', 'computer'), ('user', 'user'), ('group', 'group')):
-        if name in classes:
-            return kind
-    return 'object'
 
 
 def _service_account(entry):
@@ -237,15 +231,6 @@ def _service_account(entry):
         description=entry.text('description'),
         user_account_control=entry.integer('userAccountControl') or 0,
     )
-
-
-def managed_service_accounts_container(directory):
-    """The DN of the domain's Managed Service Accounts container, found by its well-known GUID (it may be renamed)."""
-    domain_dn = directory.facts.dn
-    entry = directory.read('<WKGUID=%s,%s>' % (MANAGED_SERVICE_ACCOUNTS_WKGUID, domain_dn), ['distinguishedName'])
-    if entry is None:
-        raise ADError('the domain %s has no Managed Service Accounts container; give path' % domain_dn)
-    return entry.text('distinguishedName') or entry.dn
 
 
 def names_of_sids(directory, sids):
@@ -288,7 +273,7 @@ def find_spn_holders(directory, spns, own_dn=None):
     ldap_filter = '(|%s)' % ''.join('(servicePrincipalName=%s)' % escape_filter_chars(spn) for spn in spns)
     holders = {}
     for entry in searched.search(base, ldap_filter, ['servicePrincipalName']):
-        if own_dn and entry.dn.lower() == own_dn.lower():
+        if own_dn and same_dn(entry.dn, own_dn):
             continue
         held = {value.lower() for value in entry.texts('servicePrincipalName')}
         for spn in spns:
@@ -400,34 +385,22 @@ def check_present_options(params):
     if interval is not None and not 1 <= interval <= 3650:
         raise ADInputError('managed_password_interval: %s is not a number of days between 1 and 3650' % interval)
     if params.get('path') is not None:
-        _check_dn(params['path'], 'path')
-
-
-def _check_dn(text, field):
-    from ldap3.core.exceptions import LDAPInvalidDnError
-    from ldap3.utils.dn import parse_dn
-
-    try:
-        parse_dn(text)
-    except LDAPInvalidDnError:
-        raise ADInputError('%s: %r is not a valid distinguished name' % (field, text))
+        check_dn(params['path'], 'path')
 
 
 def plan_service_account(directory, name, current, params):
     """The plan for ``state: present``: read-only; bad input fails here, before any write."""
     import ldap3
-    from ldap3.utils.dn import escape_rdn
 
     from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._value_lists import plan_values
 
     if current is None:
-        parent = _creation_parent(directory, params.get('path'))
-        dn = 'CN=%s,%s' % (escape_rdn(name), parent)
+        dn = object_dn(name, container_for(directory, params.get('path'), MANAGED_SERVICE_ACCOUNTS_CONTAINER))
     else:
         dn = current.dn
     new_parent = _move_target(current, params.get('path'))
     if new_parent:
-        dn = '%s,%s' % (_first_rdn(dn), new_parent)
+        dn = '%s,%s' % (first_rdn(dn), new_parent)
 
     if params.get('dns_hostname') is not None:
         dns_hostname = validate_dns_hostname(params['dns_hostname'])
@@ -515,38 +488,11 @@ def _plan_allowed(directory, current, option):
     return named(current_sids), named(change.after), membership
 
 
-def _creation_parent(directory, path):
-    if path is None:
-        return managed_service_accounts_container(directory)
-    if directory.read(path, ['objectClass']) is None:
-        raise ADInputError('path: %s does not exist; give an existing container or OU' % path)
-    return path
-
-
-def _normalized_dn(dn):
-    from ldap3.utils.dn import parse_dn
-
-    return [(attribute.lower(), value.lower()) for attribute, value, _separator in parse_dn(dn)]
-
-
-def _parent_dn(dn):
-    from ldap3.utils.dn import parse_dn
-
-    return ','.join('%s=%s' % (attribute, value) for attribute, value, _separator in parse_dn(dn)[1:])
-
-
-def _first_rdn(dn):
-    from ldap3.utils.dn import parse_dn
-
-    attribute, value, _separator = parse_dn(dn)[0]
-    return '%s=%s' % (attribute, value)
-
-
 def _move_target(current, path):
     """The new parent when an existing account lives elsewhere than ``path``."""
     if current is None or path is None:
         return None
-    if _normalized_dn(_parent_dn(current.dn)) == _normalized_dn(path):
+    if same_dn(parent_dn(current.dn), path):
         return None
     return path
 
@@ -615,12 +561,18 @@ def apply_plan(directory, plan):
     return plan.dn
 
 
+class CreatedMeanwhile(ADError):
+    """The DC refused the add because the account exists now: a run at the same time created it after our read."""
+
+
 def _create(directory, plan):
     from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import read_root_keys, utc_now
 
     try:
         directory.add(plan.dn, [GMSA_CLASS], plan.attributes)
     except ADError as exc:
+        if (directory.connection.result or {}).get('description') == 'entryAlreadyExists':
+            raise CreatedMeanwhile(str(exc))
         now = utc_now()
         keys = _readable_keys(directory, read_root_keys)
         # Only when the keys' times are readable and none is usable is that the reason.
@@ -639,7 +591,7 @@ def _readable_keys(directory, read_root_keys):
 
 
 def move_object(directory, dn, new_parent):
-    directory.move(dn, _first_rdn(dn), new_parent)
+    directory.move(dn, first_rdn(dn), new_parent)
 
 
 def delete_service_account(directory, account):

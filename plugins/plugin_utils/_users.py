@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace as dataclass_replace
 from typing import Optional
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import find_account, object_classes
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import find_account
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import sid_to_string
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 
@@ -60,14 +60,9 @@ class User:
 
 def read_user(directory, sam):
     """The user with this sAMAccountName, or None. A computer, group or gMSA by that name is an input error."""
-    entry = find_account(directory, sam, USER_ATTRIBUTES)
+    entry = find_account(directory, sam, USER_ATTRIBUTES, 'user')
     if entry is None:
         return None
-    classes = object_classes(entry)
-    if 'user' not in classes or 'computer' in classes:
-        kind = 'group' if 'group' in classes else (classes or ['object'])[-1]
-        raise ADInputError('sam_account_name: %r belongs to the %s %s, not to a user; choose another name'
-                           % (sam, kind, entry.dn))
     return User(dn=entry.dn, sid=sid_to_string(entry.raw('objectSid')), sam_account_name=entry.text('sAMAccountName'),
                 upn=entry.text('userPrincipalName'), user_account_control=entry.integer('userAccountControl') or 0,
                 description=entry.text('description'))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import List, Optional, Tuple
 
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import GMSA, kind_of
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import connect
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import (
     filetime_to_datetime,
@@ -27,6 +28,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory impo
     sid_to_bytes,
     sid_to_string,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import same_dn
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import key_in_use, read_root_keys
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._managed_password import (
@@ -41,7 +43,6 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._security_descr
     parse_security_descriptor,
 )
 
-GMSA_CLASS = 'msds-groupmanagedserviceaccount'
 ACCOUNT_ATTRIBUTES = [
     'objectClass', 'sAMAccountName', 'dNSHostName', 'servicePrincipalName', 'userAccountControl',
     'msDS-GroupMSAMembership', 'msDS-ManagedPasswordInterval', 'msDS-ManagedPasswordId', 'pwdLastSet', 'objectSid',
@@ -161,7 +162,7 @@ class ServiceAccount:
 
     @property
     def is_gmsa(self):
-        return GMSA_CLASS in (c.lower() for c in self.object_classes)
+        return self.kind == GMSA
 
     @property
     def name(self):
@@ -169,10 +170,7 @@ class ServiceAccount:
 
     @property
     def kind(self):
-        for kind in ('msDS-GroupManagedServiceAccount', 'msDS-ManagedServiceAccount', 'computer', 'group', 'user'):
-            if kind.lower() in (c.lower() for c in self.object_classes):
-                return kind
-        return self.object_classes[-1] if self.object_classes else 'object'
+        return kind_of(self.object_classes)
 
     @property
     def root_key_id(self):
@@ -274,7 +272,7 @@ def _spn_holders(directory, account):
 
     spn_filter = '(|%s)' % ''.join('(servicePrincipalName=%s)' % escape_filter_chars(s) for s in account.spns)
     others = [entry for entry in directory.search(directory.facts.dn, spn_filter, ['servicePrincipalName'])
-              if entry.dn.lower() != account.dn.lower()]
+              if not same_dn(entry.dn, account.dn)]
     holders = []
     for spn in sorted(account.spns):
         dns = [entry.dn for entry in others if spn.lower() in (s.lower() for s in entry.texts('servicePrincipalName'))]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import subprocess
@@ -22,43 +21,19 @@ ALL_OPTIONS = ('sat01', 'sat02')
 
 
 # ------------------------------------------------------------------ helpers
-def ldb_entries(lab, ldap_filter, attributes=()):
-    """Entries from the DC's database as {dn: {attribute: [values]}}, folded LDIF lines joined, base64 decoded."""
-    out = subprocess.run(['ldbsearch', '-H', lab.sam_ldb, '-b', lab.domain_dn, ldap_filter, *attributes],
-                         check=True, capture_output=True, text=True).stdout
-    entries, current = {}, None
-    for line in out.replace('\n ', '').splitlines():
-        if not line.strip():
-            current = None
-            continue
-        if line.startswith('#') or ':' not in line:
-            continue
-        name, _separator, value = line.partition(':')
-        if value.startswith(':'):
-            value = base64.b64decode(value[1:].strip()).decode('utf-8', 'replace')
-        value = value.strip()
-        if name == 'dn':
-            current = entries.setdefault(value, {})
-        elif name == 'ref':
-            current = None
-        elif current is not None:
-            current.setdefault(name, []).append(value)
-    return entries
-
-
 def escaped(value):
     """An LDAP filter value (RFC 4515), written here rather than taken from the code under test."""
     return ''.join('\\%02x' % ord(char) if char in '*()\\\0' else char for char in value)
 
 
 def gmsa_entry(lab, name):
-    found = ldb_entries(lab, '(sAMAccountName=%s$)' % escaped(name))
+    found = lab.ldbsearch(lab.domain_dn, '(sAMAccountName=%s$)' % escaped(name))
     assert len(found) <= 1
     return next(iter(found.items())) if found else (None, None)
 
 
 def user_sid(lab, name):
-    _dn, entry = next(iter(ldb_entries(lab, '(sAMAccountName=%s)' % name, ['objectSid']).items()))
+    _dn, entry = next(iter(lab.ldbsearch(lab.domain_dn, '(sAMAccountName=%s)' % name, ['objectSid']).items()))
     return entry['objectSid'][0]
 
 

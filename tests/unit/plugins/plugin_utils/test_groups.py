@@ -2,13 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import (
-    check_location,
-    check_sam_account_name,
-    common_name_of,
-    parent_of,
-)
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import check_location, check_sam_account_name
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import Entry
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import common_name, parent_dn
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._groups import (
     group_type,
@@ -86,8 +82,8 @@ def test_sam_account_name_length():
 
 def test_parent_and_name_of_an_escaped_dn():
     dn = 'CN=a\\,b\\3Bc,OU=x\\,y,DC=z'
-    assert parent_of(dn) == 'OU=x\\,y,DC=z'
-    assert common_name_of(dn) == 'a,b;c'
+    assert parent_dn(dn) == 'OU=x\\,y,DC=z'
+    assert common_name(dn) == 'a,b;c'
 
 
 def test_an_object_elsewhere_is_refused_not_moved():

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import dn_key, parse_principal, split_dn
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import dn_key, split_dn
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import parse_principal
 
 
 def test_split_dn_unescapes_values_the_way_the_dc_writes_them():

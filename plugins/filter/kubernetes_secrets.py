@@ -1,0 +1,111 @@
+# Copyright (c) wincontainers.gmsa contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The portable identities' Secrets for the Kubernetes-secret ccg.exe plug-in.
+
+Kept apart from kubernetes_plan so that nothing carrying a password is ever
+part of a value a task prints or writes to a file.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application import gmsa_applications
+
+DOCUMENTATION = r'''
+name: kubernetes_secrets
+short_description: The Secrets the Kubernetes-secret ccg.exe plug-in reads the portable identity from
+version_added: 0.1.0
+author: wincontainers.gmsa maintainers (@wincontainers)
+description:
+  - For every application with a C(kubernetes) section that is not domain-joined and uses the Kubernetes-secret
+    plug-in (C({E4781092-F116-4B79-B55E-28EB6A224E26})), the Secret named by the plug-in input
+    C(<namespace>:<secret>), with the keys C(domainName), C(username) and C(password).
+  - The result carries passwords; use it only in tasks with C(no_log). The Secrets of applications with
+    C(state=absent) are removed through C(wincontainers.gmsa.kubernetes_plan), which needs no password.
+options:
+  _input:
+    description: The applications, as described in the collection's data model (C(gmsa_applications)).
+    type: list
+    elements: dict
+    required: true
+  portable_credentials:
+    description: Application name to C(domain), C(username) and C(password) of its portable user.
+    type: dict
+    required: true
+'''
+
+EXAMPLES = r'''
+- name: Apply the Secrets
+  kubernetes.core.k8s:
+    definition: "{{ item }}"
+  loop: "{{ kubernetes_applications | wincontainers.gmsa.kubernetes_secrets(portable_credentials=gmsa_portable_credentials) }}"
+  no_log: true
+'''
+
+RETURN = r'''
+_value:
+  description: The Secrets of the applications with C(state=present), with C(stringData).
+  type: list
+  elements: dict
+'''
+
+# Rancher's plug-in, which reads domainName, username and password from a Secret.
+KUBERNETES_SECRET_PLUGIN = uuid.UUID('E4781092-F116-4B79-B55E-28EB6A224E26')
+
+
+def uses_kubernetes_secret_plugin(application):
+    """Whether ccg.exe reads this application's portable user from a Kubernetes Secret (application with defaults)."""
+    if application['domain_joined'] or not application['kubernetes']:
+        return False
+    guid = application['plugin']['guid']
+    try:
+        return uuid.UUID(str(guid).strip().strip('{}')) == KUBERNETES_SECRET_PLUGIN
+    except ValueError:
+        return False
+
+
+def secret_location(application):
+    """(namespace, name) from the plug-in input, which is what ccg.exe will read."""
+    plugin_input = str(application['plugin']['input'] or '')
+    namespace, _sep, name = plugin_input.partition(':')
+    if not namespace or not name:
+        raise AnsibleFilterError('%s: plugin.input %r must be <namespace>:<secret name> for the Kubernetes-secret plug-in'
+                                 % (application['name'], plugin_input))
+    wanted_namespace = application['kubernetes'].get('secret_namespace')
+    if wanted_namespace and wanted_namespace != namespace:
+        raise AnsibleFilterError('%s: kubernetes.secret_namespace is %s but plugin.input names the namespace %s; '
+                                 'make them agree' % (application['name'], wanted_namespace, namespace))
+    return namespace, name
+
+
+def secret_stub(namespace, name):
+    """The Secret without its data: enough to find or remove it."""
+    return {'apiVersion': 'v1', 'kind': 'Secret', 'metadata': {'name': name, 'namespace': namespace}}
+
+
+def kubernetes_secrets(applications, portable_credentials):
+    portable_credentials = portable_credentials or {}
+    secrets = []
+    for application in gmsa_applications(applications):
+        if application['state'] != 'present' or not uses_kubernetes_secret_plugin(application):
+            continue
+        credentials = portable_credentials.get(application['name']) or {}
+        missing = [key for key in ('domain', 'username', 'password') if not credentials.get(key)]
+        if missing:
+            raise AnsibleFilterError('%s: gmsa_portable_credentials lacks %s of its portable user; the service_accounts '
+                                     'role sets it' % (application['name'], ', '.join(missing)))
+        resource = secret_stub(*secret_location(application))
+        resource['type'] = 'Opaque'
+        resource['stringData'] = {'domainName': str(credentials['domain']), 'username': str(credentials['username']),
+                                  'password': str(credentials['password'])}
+        secrets.append(resource)
+    return secrets
+
+
+class FilterModule:
+    def filters(self):
+        return {'kubernetes_secrets': kubernetes_secrets}

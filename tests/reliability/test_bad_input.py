@@ -1,0 +1,185 @@
+"""Bad input matrix: every case fails with one line naming the field or the cause, without a traceback,
+and the whole matrix leaves the private forest's highestCommittedUSN where it was.
+
+The cases run as tasks of a few playbooks (``ignore_errors`` on each, or a role's own argument check
+inside a block), so that the matrix costs a few interpreter start-ups rather than one per case.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from forests import make_ca, record_figure, results_by_case, runner_for
+
+pytestmark = pytest.mark.lab
+
+INJECTION = '*)(objectClass=*'
+NON_ADMIN = 'RelBadUser'
+NON_ADMIN_PASSWORD = 'Rel-Bad-User-9a-Pass'
+
+# (module, options, what the one line must contain); options are YAML flow text.
+MODULE_CASES = [
+    # connection and credentials
+    ('domain_info', '{list_service_accounts: maybe}', 'list_service_accounts'),
+    ('domain_info', '{surprise: 1}', 'surprise'),
+    ('domain_info', '{domain_password: wrong-password}', 'refused the credentials'),
+    ('domain_info', '{domain_username: nosuchuser@GMSA.TEST}', 'refused the credentials'),
+    ('domain_info', '{ca_cert: "{{ other_ca }}"}', 'not trusted'),
+    ('domain_info', '{tls_server_name: wrong.gmsa.test}', 'does not name'),
+    ('domain_info', '{domain_server: [127.0.0.9]}', 'refused the connection'),
+    ('domain_info', '{domain_server: [nosuch.invalid]}', 'does not resolve'),
+    ('domain_info', '{domain_port: many}', 'domain_port'),
+    ('domain_info', '{tls_mode: clear}', 'tls_mode'),
+    ('domain_info', '{auth: anonymous}', 'auth'),
+    ('domain_info', '{ca_cert: /nonexistent/ca.pem}', 'ca_cert'),
+    ('domain_info', '{validate_certs: sometimes}', 'validate_certs'),
+    ('domain_info', '{connect_timeout: soon}', 'connect_timeout'),
+    # KDS root key
+    ('kds_root_key', '{effective_time: next tuesday}', 'effective_time'),
+    ('kds_root_key', '{effective_time: "2024-13-45T00:00:00Z"}', 'effective_time'),
+    ('kds_root_key', '{lab_backdate: sometimes}', 'lab_backdate'),
+    ('kds_root_key', '{allow_additional: true, domain_username: "%s@GMSA.TEST", domain_password: "%s"}'
+     % (NON_ADMIN, NON_ADMIN_PASSWORD), 'rights'),
+    # group
+    ('group', '{name: ""}', 'name'),
+    ('group', '{name: "%s"}' % ('G' * 65), 'name'),
+    ('group', '{name: "%s"}' % INJECTION, 'name'),
+    ('group', '{name: "Rel\\u0001Bad"}', 'name'),
+    ('group', '{name: RelBadG, sam_account_name: "a,b=c"}', 'sam_account_name'),
+    ('group', '{name: RelBadG, sam_account_name: "%s"}' % ('s' * 257), 'sam_account_name'),
+    ('group', '{name: RelBadG, scope: galactic}', 'scope'),
+    ('group', '{name: RelBadG, state: gone}', 'state'),
+    ('group', '{name: RelBadG, members: {add: [NoSuchPrincipal]}}', 'members'),
+    ('group', '{name: RelBadG, members: {add: ["%s"]}}' % INJECTION, 'members'),
+    ('group', '{name: RelBadG, members: {add: [Administrator], remove: [Administrator]}}', 'members'),
+    ('group', '{name: RelBadG, members: [Administrator]}', 'members'),
+    ('group', '{name: RelBadG, path: not a dn}', 'path'),
+    ('group', '{name: RelBadG, path: "OU=Nowhere,DC=gmsa,DC=test"}', 'path'),
+    ('group', '{name: RelBadG, path: "OU=a\\\\,b+c=d,DC=gmsa,DC=test"}', 'path'),
+    ('group', '{name: RelBadG, domain_username: "%s@GMSA.TEST", domain_password: "%s"}'
+     % (NON_ADMIN, NON_ADMIN_PASSWORD), 'rights'),
+    # user
+    ('user', '{name: ""}', 'name'),
+    ('user', '{name: "%s"}' % INJECTION, 'name'),
+    ('user', '{name: RelBadU, sam_account_name: "%s"}' % ('u' * 21), 'sam_account_name'),
+    ('user', '{name: RelBadU, upn: no-at-sign}', 'upn'),
+    ('user', '{name: RelBadU, update_password: sometimes}', 'update_password'),
+    ('user', '{name: RelBadU, enabled: maybe}', 'enabled'),
+    ('user', '{name: RelBadU, password: x}', 'password'),
+    ('user', '{name: RelBadU, path: "CN=Users,DC=other,DC=test"}', 'path'),
+    ('user', '{name: RelBadU, password: "Rel-Bad-9a-Pass", domain_username: "%s@GMSA.TEST", domain_password: "%s"}'
+     % (NON_ADMIN, NON_ADMIN_PASSWORD), 'rights'),
+    # service_account
+    ('service_account', '{name: ""}', 'name'),
+    ('service_account', '{name: RelBadSixteenChr}', 'name'),
+    ('service_account', '{name: "%s"}' % INJECTION, 'name'),
+    ('service_account', '{name: "web$01"}', 'name'),
+    ('service_account', '{name: "Ünïcödé"}', 'dns_hostname'),
+    ('service_account', '{name: RelBadS, spns: {add: [nohost]}}', 'spns.add'),
+    ('service_account', '{name: RelBadS, spns: {add: ["http/"]}}', 'spns.add'),
+    ('service_account', '{name: RelBadS, spns: {add: ["http/host:port"]}}', 'spns.add'),
+    ('service_account', '{name: RelBadS, spns: {add: ["http/a b"]}}', 'spns.add'),
+    ('service_account', '{name: RelBadS, spns: {add: ["%s"]}}' % INJECTION, 'spns.add'),
+    ('service_account', '{name: RelBadS, spns: {add: [http/x.gmsa.test], remove: [HTTP/x.gmsa.test]}}', 'spns'),
+    ('service_account', '{name: RelBadS, spns: {add: [host/dc1.gmsa.test]}}', 'already held by'),
+    ('service_account', '{name: RelBadS, allowed_to_retrieve_password: {add: [NoSuchPrincipal]}}',
+     'allowed_to_retrieve_password'),
+    ('service_account', '{name: RelBadS, allowed_to_retrieve_password: {add: ["%s"]}}' % INJECTION,
+     'allowed_to_retrieve_password'),
+    ('service_account', '{name: RelBadS, allowed_to_retrieve_password: {add: ["S-1-5-21-1-2-3-99999"]}}',
+     'allowed_to_retrieve_password'),
+    ('service_account', '{name: RelBadS, allowed_to_retrieve_password: {add: ["CN=Nobody,CN=Users,DC=gmsa,DC=test"]}}',
+     'allowed_to_retrieve_password'),
+    ('service_account', '{name: RelBadS, kerberos_encryption_types: [des]}', 'kerberos_encryption_types'),
+    ('service_account', '{name: RelBadS, kerberos_encryption_types: []}', 'kerberos_encryption_types'),
+    ('service_account', '{name: RelBadS, managed_password_interval: 0}', 'managed_password_interval'),
+    ('service_account', '{name: RelBadS, managed_password_interval: thirty}', 'managed_password_interval'),
+    ('service_account', '{name: RelBadS, dns_hostname: "bad_host!.gmsa.test"}', 'dns_hostname'),
+    ('service_account', '{name: RelBadS, path: "OU=Nowhere,DC=gmsa,DC=test"}', 'path'),
+    ('service_account', '{name: RelBadS, domain_username: "%s@GMSA.TEST", domain_password: "%s"}'
+     % (NON_ADMIN, NON_ADMIN_PASSWORD), 'rights'),
+    # credential_spec
+    ('credential_spec', '{account: ""}', 'account'),
+    ('credential_spec', '{account: NoSuchGmsa}', 'account'),
+    ('credential_spec', '{account: "%s"}' % INJECTION, 'account'),
+    ('credential_spec', '{account: RelBadOk, host_account_config: {plugin_guid: not-a-guid, plugin_input: x}}',
+     'plugin_guid'),
+    ('credential_spec', '{account: RelBadOk, host_account_config: {plugin_guid: "{00000000-0000-0000-0000-000000000000}"}}',
+     'plugin_input'),
+    ('credential_spec', '{account: RelBadOk, kubernetes_name: Bad_Name}', 'kubernetes_name'),
+    ('credential_spec', '{account: RelBadOk, additional_accounts: [NoSuchGmsa]}', 'additional_accounts'),
+    ('credential_spec', '{account: RelBadOk, dest: /nonexistent/folder/spec.json}', 'dest'),
+    # verify
+    ('verify', '{account: NoSuchGmsa, kerberos: false}', 'account'),
+    ('verify', '{account: RelBadOk, principal: NoSuchPrincipal, kerberos: false}', 'principal'),
+    ('verify', '{account: RelBadOk, kerberos: maybe}', 'kerberos'),
+    ('verify', '{account: RelBadOk, principal_keytab: /nonexistent/keytab}', 'keytab'),
+]
+
+# (role, variables, what the one line must contain): the role's own argument check.
+ROLE_CASES = [
+    ('kds_root_key', '{kds_root_key_mode: fast}', 'kds_root_key_mode'),
+    ('service_accounts', '{service_accounts_applications: not-a-list}', 'service_accounts_applications'),
+    ('service_accounts', '{service_accounts_applications: [{spns: [http/x]}]}', 'name'),
+    ('service_accounts', '{service_accounts_applications: [{name: RelBadR, domain_joined: maybe}]}', 'domain_joined'),
+    ('container_host', '{container_host_applications: 42}', 'container_host_applications'),
+    ('container_host', '{container_host_reboot: maybe}', 'container_host_reboot'),
+    ('kubernetes', '{kubernetes_applications: {}}', 'kubernetes_applications'),
+]
+
+
+def module_task(number, module, options):
+    return ('- name: "case %d"\n  wincontainers.gmsa.%s: %s\n  ignore_errors: true\n' % (number, module, options))
+
+
+def role_task(number, role, variables):
+    # The role's argument check is a task of its own, after the marker; the rescue keeps the play going.
+    return ('- name: "case %d"\n  ansible.builtin.debug:\n    msg: the role argument check follows\n'
+            '- block:\n    - ansible.builtin.include_role:\n        name: wincontainers.gmsa.%s\n'
+            '      vars: %s\n  rescue:\n    - ansible.builtin.meta: noop\n' % (number, role, variables))
+
+
+def test_bad_input_matrix(solo_dc, request, tmp_path):
+    solo_dc.samba_tool('user', 'create', NON_ADMIN, NON_ADMIN_PASSWORD)
+    run = runner_for(request, solo_dc, tmp_path)
+    # The non-admin account has logged on once, as any real one has: its first logon writes lastLogonTimestamp.
+    setup = run('- wincontainers.gmsa.service_account:\n    name: RelBadOk\n'
+                '- wincontainers.gmsa.domain_info:\n    domain_username: %s@GMSA.TEST\n    domain_password: %s\n'
+                % (NON_ADMIN, NON_ADMIN_PASSWORD))
+    assert setup.rc == 0, setup.output
+    other_ca = make_ca(tmp_path / 'other-ca', 'Some Other CA')
+
+    before = solo_dc.highest_committed_usn()
+    tasks = ''.join(module_task(number, module, options)
+                    for number, (module, options, _) in enumerate(MODULE_CASES, 1))
+    first_role = len(MODULE_CASES) + 1
+    tasks += ''.join(role_task(number, role, variables)
+                     for number, (role, variables, _) in enumerate(ROLE_CASES, first_role))
+    matrix = run(tasks, play_options='vars:\n  other_ca: %s\n' % other_ca.cert,
+                 extra_env={'GMSA_AD_CONNECT_TIMEOUT': '3'})
+    after = solo_dc.highest_committed_usn()
+
+    results = results_by_case(matrix.stdout)
+    cases = [('case %d' % number, expected, '%s %s' % case[:2])
+             for number, case in enumerate(MODULE_CASES + ROLE_CASES, 1) for expected in [case[2]]]
+    unclean = []
+    for name, expected, label in cases:
+        result = failed_result(results.get(name, []))
+        message = str(result.get('msg', '')) if result else ''
+        if (result is None or '\n' in message.strip() or expected.lower() not in message.lower()
+                or 'Traceback' in message + str(result.get('exception', ''))):
+            unclean.append('%s (%s): %s' % (name, label, json.dumps(result)[:400]))
+    assert 'Traceback' not in matrix.output
+    record_figure('bad input: %d cases, %d clean; highestCommittedUSN %d before, %d after'
+                  % (len(cases), len(cases) - len(unclean), before, after))
+    print('\n'.join('%s: %s' % (name, str((failed_result(results.get(name, [])) or {}).get('msg'))[:300]) for name, _, _ in cases))
+    assert not unclean, '\n'.join(unclean)
+    assert after == before, 'the matrix wrote to the DC'
+
+
+def failed_result(results):
+    """The one failed result of a case (its module task, or the argument check of the role after its marker)."""
+    failed = [result for result in results if result.get('failed')]
+    return failed[0] if len(failed) == 1 else None
