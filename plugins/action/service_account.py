@@ -45,7 +45,8 @@ class ActionModule(ADActionBase):
 
         current = find_service_account(directory, name)
         plan = plan_service_account(directory, name, current, params)
-        spn_search = find_spn_holders(directory, plan.spns_to_add, current.dn if current else None)
+        # The account's own DN counts as its own even before it exists: a run at the same time may create it first.
+        spn_search = find_spn_holders(directory, plan.spns_to_add, current.dn if current else plan.dn)
         if spn_search.holders:
             raise ADInputError('spns: %s; a service principal name may belong to one account in the forest only'
                                % '; '.join('%s is already held by %s' % item for item in spn_search.holders.items()))

@@ -74,6 +74,10 @@ def describe_exception(exc, server, settings):
     cause = _root_cause(exc)
     if isinstance(cause, (ssl.SSLError, ssl.CertificateError, ldap_exc.LDAPCertificateError)):
         return describe_tls_failure(cause, server, settings.tls_server_name)
+    if _names_a_certificate_failure(str(exc)):
+        # StartTLS failures arrive as ldap3 errors whose type mixes in socket
+        # errors; only their text tells that the certificate was refused.
+        return describe_tls_failure(exc, server, settings.tls_server_name)
     if isinstance(exc, ldap_exc.LDAPInvalidCredentialsResult):
         return describe_result({'description': 'invalidCredentials'}, user)
     if isinstance(exc, ldap_exc.LDAPOperationResult):
@@ -92,6 +96,10 @@ def describe_exception(exc, server, settings):
     if _is_gssapi_error(exc):
         return describe_kerberos_failure(exc, settings)
     return '%s: %s' % (type(exc).__name__, _first_line(exc))
+
+
+def _names_a_certificate_failure(text):
+    return 'CERTIFICATE_VERIFY_FAILED' in text or "doesn't match any name" in text
 
 
 def describe_kerberos_failure(exc, settings):

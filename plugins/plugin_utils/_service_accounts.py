@@ -571,8 +571,11 @@ def _create(directory, plan):
     try:
         directory.add(plan.dn, [GMSA_CLASS], plan.attributes)
     except ADError as exc:
-        if (directory.connection.result or {}).get('description') == 'entryAlreadyExists':
+        refusal = (directory.connection.result or {}).get('description')
+        if refusal == 'entryAlreadyExists':
             raise CreatedMeanwhile(str(exc))
+        if refusal == 'insufficientAccessRights':  # such an account cannot read the KDS keys either
+            raise
         now = utc_now()
         keys = _readable_keys(directory, read_root_keys)
         # Only when the keys' times are readable and none is usable is that the reason.

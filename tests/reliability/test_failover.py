@@ -18,8 +18,8 @@ from forests import both_dcs_env, record_figure, replicate, restart, runner_for
 
 pytestmark = pytest.mark.lab
 
-GROUPS = 10
-ACCOUNTS = 3
+GROUPS = 6
+ACCOUNTS = 2
 STOP_AFTER = 3  # group items written before dc1 stops
 
 LOOPS = '''

@@ -1,0 +1,98 @@
+"""Nothing written when nothing should be: check mode, a run with nothing left to do, and failed runs
+leave the private forest's highestCommittedUSN where it was, and a failed run leaves no partial object.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from forests import record_figure, runner_for
+
+pytestmark = pytest.mark.lab
+
+NON_ADMIN = 'RelNwUser'
+NON_ADMIN_PASSWORD = 'Rel-Nw-User-9a-Pass'
+
+# Every writing module, once.
+EVERY_MODULE = '''
+- wincontainers.gmsa.kds_root_key: {lab_backdate: true}
+- wincontainers.gmsa.group: {name: RelNwG, members: {add: [Administrator]}}
+- wincontainers.gmsa.user: {name: RelNwU, password: "Rel-Nw-9a-Pass", description: portable}
+- wincontainers.gmsa.service_account:
+    name: RelNwS
+    spns: {add: ["http/relnw.gmsa.test"]}
+    allowed_to_retrieve_password: {add: [RelNwG]}
+- wincontainers.gmsa.credential_spec: {account: RelNwS, dest: "%(dest)s/relnw.json"}
+'''
+
+# New objects, for check mode. Each task stands alone: in check mode nothing an earlier task
+# would create exists for a later one, so the gMSA names the existing group and the spec the existing gMSA.
+CREATION = '''
+- wincontainers.gmsa.kds_root_key: {allow_additional: true, lab_backdate: true}
+- wincontainers.gmsa.group: {name: RelNwG2, members: {add: [Administrator]}}
+- wincontainers.gmsa.user: {name: RelNwU2, password: "Rel-Nw-9a-2Pass"}
+- wincontainers.gmsa.service_account: {name: RelNwS2, spns: {add: [http/relnw2.gmsa.test]}, allowed_to_retrieve_password: {add: [RelNwG]}}
+- wincontainers.gmsa.credential_spec: {account: RelNwS, dest: "%(dest)s/relnw2.json"}
+'''
+
+# Changes to what exists, for check mode: every module has something to do.
+CHANGES = '''
+- wincontainers.gmsa.kds_root_key: {allow_additional: true, lab_backdate: true}
+- wincontainers.gmsa.group: {name: RelNwG, members: {add: [RelNwU]}, description: changed}
+- wincontainers.gmsa.user: {name: RelNwU, description: changed, enabled: false}
+- wincontainers.gmsa.service_account: {name: RelNwS, spns: {add: [http/relnw-more.gmsa.test]}, description: changed}
+- wincontainers.gmsa.credential_spec: {account: RelNwS, dest: "%(dest)s/relnw-new.json"}
+'''
+
+FAILING = '''
+- name: a password the domain refuses
+  wincontainers.gmsa.user: {name: RelNwBadPw, password: Ab1}
+  ignore_errors: true
+- name: a group, as an account without the rights
+  wincontainers.gmsa.group: {name: RelNwDenied, domain_username: %(user)s@GMSA.TEST, domain_password: %(password)s}
+  ignore_errors: true
+- name: a user, as an account without the rights
+  wincontainers.gmsa.user:
+    {name: RelNwDenied, password: Rel-Nw-9a-Pass, domain_username: %(user)s@GMSA.TEST, domain_password: %(password)s}
+  ignore_errors: true
+- name: a gMSA, as an account without the rights
+  wincontainers.gmsa.service_account: {name: RelNwDenied, domain_username: %(user)s@GMSA.TEST, domain_password: %(password)s}
+  ignore_errors: true
+- name: a KDS root key, as an account without the rights
+  wincontainers.gmsa.kds_root_key: {allow_additional: true, domain_username: %(user)s@GMSA.TEST, domain_password: %(password)s}
+  ignore_errors: true
+- name: a gMSA readable by a principal that does not exist
+  wincontainers.gmsa.service_account: {name: RelNwHalf, allowed_to_retrieve_password: {add: [RelNwNobody]}}
+  ignore_errors: true
+'''
+
+
+def test_check_mode_no_op_and_failures_write_nothing(solo_dc, request, tmp_path):
+    run = runner_for(request, solo_dc, tmp_path)
+    solo_dc.samba_tool('user', 'create', NON_ADMIN, NON_ADMIN_PASSWORD)
+    first = run(EVERY_MODULE % {'dest': tmp_path}
+                # The non-admin account logs on once (its first logon writes lastLogonTimestamp).
+                + '- wincontainers.gmsa.domain_info: {domain_username: %s@GMSA.TEST, domain_password: %s}\n'
+                % (NON_ADMIN, NON_ADMIN_PASSWORD))
+    assert first.rc == 0, first.output
+
+    usn = solo_dc.highest_committed_usn()
+    creation = run(CREATION % {'dest': tmp_path}, args=('--check', '--diff'))
+    changes = run(CHANGES % {'dest': tmp_path}, args=('--check', '--diff'))
+    again = run(EVERY_MODULE % {'dest': tmp_path}, args=('--diff',))
+    failing = run(FAILING % {'user': NON_ADMIN, 'password': NON_ADMIN_PASSWORD})
+    assert solo_dc.highest_committed_usn() == usn, 'written: check mode, no-op run or failed run'
+
+    for checked in (creation, changes):
+        assert checked.rc == 0, checked.output
+        assert all(result['changed'] for result in checked.results), checked.output
+    assert again.rc == 0 and not any(result['changed'] for result in again.results), again.output
+    assert all(result.get('failed') for result in failing.results), failing.output
+    assert not (tmp_path / 'relnw2.json').exists() and not (tmp_path / 'relnw-new.json').exists()
+
+    leftovers = solo_dc.ldbsearch(solo_dc.domain_dn, '(|(cn=RelNw*2)(cn=RelNwBadPw)(cn=RelNwDenied)(cn=RelNwHalf))',
+                                  ['cn'])
+    assert leftovers == {}, leftovers
+    record_figure('nothing written: %d check-mode tasks (5 creating, 5 changing), %d no-op tasks and %d failed tasks: '
+                  'highestCommittedUSN unchanged (%d); 0 partial objects'
+                  % (len(creation.results) + len(changes.results), len(again.results), len(failing.results), usn))
