@@ -150,6 +150,7 @@ json:
   description: The document as JSON text, as written to O(dest).
   returned: success
   type: str
+  sample: "{\n    \"CmsPlugins\": [\n        \"ActiveDirectory\"\n    ],\n    ...\n}\n"
 file_name:
   description: The file name Docker and New-CredentialSpec use, C(<netbios name>_<account>.json) in lower case.
   returned: success
@@ -181,4 +182,5 @@ dest:
   description: The path written (or that would be written in check mode).
   returned: when O(dest) is given
   type: str
+  sample: /srv/credspecs/contoso_webapp01.json
 '''

@@ -119,6 +119,7 @@ kds_root_keys:
     dn:
       description: Distinguished name of the key object.
       type: str
+      sample: CN=3c8d6b7e-0c4f-4f6b-a1b2-9d8e7f6a5b4c,CN=Master Root Keys,CN=Group Key Distribution Service,CN=Services,CN=Configuration,DC=contoso,DC=com
     created:
       description: When the key was created (ISO 8601, UTC); null when the bind account may not read it.
       type: str
@@ -130,6 +131,7 @@ kds_root_keys:
     usable_now:
       description: Whether the key is usable now; null when unknown.
       type: bool
+      sample: true
 kds_root_key_usable:
   description: Whether at least one KDS root key is usable now.
   returned: success

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: group
-short_description: Manage the Active Directory security group whose members may read a gMSA password
+short_description: Manage the security group allowed to read a gMSA password
 version_added: 0.1.0
 description:
   - Creates, changes or removes a security group over LDAP, from the controller, with no Windows host.

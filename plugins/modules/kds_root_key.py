@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: kds_root_key
-short_description: Ensure the forest has a KDS root key, the secret gMSA passwords are derived from
+short_description: Ensure the forest has a KDS root key for gMSA passwords
 version_added: 0.1.0
 description:
   - Makes sure the Active Directory forest has a Key Distribution Service (KDS) root key. Domain controllers

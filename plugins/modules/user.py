@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: user
-short_description: Manage the Active Directory user a host outside the domain uses to read gMSA passwords
+short_description: Manage the portable user of container hosts outside the domain
 version_added: 0.1.0
 description:
   - Creates, changes or removes a standard user over LDAP, from the controller, with no Windows host.

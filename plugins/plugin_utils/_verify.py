@@ -28,7 +28,6 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory impo
     sid_to_bytes,
     sid_to_string,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import same_dn
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import key_in_use, read_root_keys
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._managed_password import (
@@ -42,6 +41,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._security_descr
     SecurityDescriptorError,
     parse_security_descriptor,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._service_accounts import find_spn_holders
 
 ACCOUNT_ATTRIBUTES = [
     'objectClass', 'sAMAccountName', 'dNSHostName', 'servicePrincipalName', 'userAccountControl',
@@ -259,26 +259,14 @@ def _spn_checks(directory, report, account):
         report.add('spns', True, 'has %s' % ', '.join(sorted(account.spns)))
     if not account.spns:
         return
-    holders = _spn_holders(directory, account)
-    if holders:
-        report.add('spns_unique', False, '; '.join('%s is also held by %s' % (spn, ', '.join(dns)) for spn, dns in holders)
+    search = find_spn_holders(directory, sorted(account.spns), own_dn=account.dn)
+    if search.holders:
+        report.add('spns_unique', False, '; '.join('%s is also held by %s' % (spn, dn) for spn, dn in sorted(search.holders.items()))
                    + ': Kerberos fails for both holders; remove the SPN from the other account')
+    elif search.scope == 'forest':
+        report.add('spns_unique', True, 'no other account in the forest holds its SPNs')
     else:
-        report.add('spns_unique', True, 'no other account in %s holds its SPNs' % directory.facts.dns_name)
-
-
-def _spn_holders(directory, account):
-    from ldap3.utils.conv import escape_filter_chars
-
-    spn_filter = '(|%s)' % ''.join('(servicePrincipalName=%s)' % escape_filter_chars(s) for s in account.spns)
-    others = [entry for entry in directory.search(directory.facts.dn, spn_filter, ['servicePrincipalName'])
-              if not same_dn(entry.dn, account.dn)]
-    holders = []
-    for spn in sorted(account.spns):
-        dns = [entry.dn for entry in others if spn.lower() in (s.lower() for s in entry.texts('servicePrincipalName'))]
-        if dns:
-            holders.append((spn, dns))
-    return holders
+        report.add('spns_unique', True, 'no other account in %s holds its SPNs (%s)' % (directory.facts.dns_name, search.warning))
 
 
 # -------------------------------------------------------------- membership

@@ -6,6 +6,8 @@ import subprocess
 
 import pytest
 
+from harness import assert_one_clean_line
+
 pytestmark = pytest.mark.lab
 
 DOMAIN_INFO = '''
@@ -18,17 +20,6 @@ DOMAIN_INFO = '''
 
 def domain_info(options=''):
     return DOMAIN_INFO % options.replace('\n', '\n    ')
-
-
-def assert_one_clean_line(run, *expected):
-    """A failed task: its message is one line containing ``expected``, and nothing printed a traceback."""
-    assert run.rc != 0, run.output
-    message = run.result()['msg']
-    assert '\n' not in message.strip(), message
-    for text in expected:
-        assert text in message, message
-    assert 'Traceback' not in run.output
-    return message
 
 
 def test_simple_bind_over_ldaps_validates_the_lab_ca(run_playbook, lab):

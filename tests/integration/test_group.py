@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import subprocess
 import threading
 
 import pytest
 
-from conftest import playbook_runner
-from test_connection import assert_one_clean_line
+from harness import playbook_runner
+from harness import assert_nothing_written, assert_one_clean_line, decoded, filter_value, written_since
 
 pytestmark = pytest.mark.lab
 
@@ -44,49 +43,10 @@ def member_user(lab):
     lab.samba_tool('user', 'delete', 'usrt-grpmember', check=False)
 
 
-# Objects this file's tests create or whose membership they change.
-OURS = ('grpt', 'usrt', 'cn=administrator,', 'cn=guest,', 'cn=krbtgt,')
-
-
-def written_since(lab, usn):
-    """DNs of the domain objects written after ``usn`` (deleted ones included), from the DC's own database."""
-    out = subprocess.run(['ldbsearch', '-H', lab.sam_ldb, '--show-recycled', '-b', lab.domain_dn,
-                          '(uSNChanged>=%d)' % (usn + 1), 'uSNChanged'],
-                         check=True, capture_output=True, text=True).stdout
-    return [line[4:] for line in out.splitlines() if line.startswith('dn: ')]
-
-
-def assert_nothing_written(lab, usn, ours=OURS):
-    """No write since ``usn``: the DC's highestCommittedUSN is unchanged, or every object written
-    since then belongs to someone else testing against the same DC at the same time."""
-    if lab.highest_committed_usn() == usn:
-        return
-    mine = [dn for dn in written_since(lab, usn) if any(mark in dn.lower() for mark in ours)]
-    assert not mine, 'written since USN %d: %s' % (usn, mine)
-
-
-def filter_value(value):
-    """RFC 4515 escaping, written out here so the test does not rely on the code under test."""
-    return ''.join('\\%02x' % ord(char) if char in '*()\\\0' else char for char in value)
-
-
 def group_entry(lab, sam):
     found = lab.ldbsearch(lab.domain_dn, '(&(objectClass=group)(sAMAccountName=%s))' % filter_value(sam),
                           ['groupType', 'member', 'description', 'cn', 'objectSid'])
     return next(iter(found.items()), (None, None))
-
-
-def decoded(lab, sam, attribute):
-    """One attribute of the group, read with ldbsearch, base64 (non-ASCII) values decoded."""
-    out = subprocess.run(['ldbsearch', '-H', lab.sam_ldb, '-b', lab.domain_dn,
-                          '(sAMAccountName=%s)' % filter_value(sam), attribute],
-                         check=True, capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        if line.startswith(attribute + ':: '):
-            return base64.b64decode(line.split(':: ', 1)[1]).decode('utf-8')
-        if line.startswith(attribute + ': '):
-            return line.split(': ', 1)[1]
-    return None
 
 
 def group_task(**options):

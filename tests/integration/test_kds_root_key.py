@@ -16,9 +16,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import playbook_runner
+from harness import playbook_runner
 from lab_dc import LabDC
-from test_connection import assert_one_clean_line
+from harness import assert_one_clean_line
 
 pytestmark = pytest.mark.lab
 

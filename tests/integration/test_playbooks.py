@@ -16,14 +16,13 @@ import os
 import stat
 import subprocess
 import sys
-import textwrap
 import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import COLLECTIONS, callback_document
+from harness import COLLECTIONS, callback_document
 from lab_dc import REPO
 
 pytestmark = pytest.mark.lab

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from test_connection import assert_one_clean_line
+from harness import assert_one_clean_line
 
 pytestmark = pytest.mark.lab
 

@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from test_connection import assert_one_clean_line
-from test_group import assert_nothing_written, decoded, filter_value, written_since
+from harness import assert_one_clean_line
+from harness import assert_nothing_written, decoded, filter_value, written_since
 
 pytestmark = pytest.mark.lab
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from test_connection import assert_one_clean_line
+from harness import assert_one_clean_line
 
 pytestmark = pytest.mark.lab
 

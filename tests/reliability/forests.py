@@ -39,15 +39,6 @@ def restart(dc):
     subprocess.run([str(LAB_SCRIPT), 'up'], check=True, env=dict(os.environ, GMSA_LAB_DIR=dc.env['GMSA_LAB_DIR']))
 
 
-def runner_for(request, lab, tmp_path):
-    """tests/conftest.py's playbook runner, for a lab of this suite."""
-    root_conftest = str(Path(__file__).resolve().parents[1] / 'conftest.py')
-    for plugin in request.config.pluginmanager.get_plugins():
-        if getattr(plugin, '__file__', None) == root_conftest:
-            return plugin.playbook_runner(lab, tmp_path)
-    raise LookupError('tests/conftest.py is not loaded')
-
-
 def record_figure(line):
     """A line for the summary at the end of the run (cases tried, faults survived, hits found)."""
     FIGURES.append(line)

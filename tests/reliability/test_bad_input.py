@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from forests import make_ca, record_figure, results_by_case, runner_for
+from harness import playbook_runner
+from forests import make_ca, record_figure, results_by_case
 
 pytestmark = pytest.mark.lab
 
@@ -142,9 +143,9 @@ def role_task(number, role, variables):
             '      vars: %s\n  rescue:\n    - ansible.builtin.meta: noop\n' % (number, role, variables))
 
 
-def test_bad_input_matrix(solo_dc, request, tmp_path):
+def test_bad_input_matrix(solo_dc, tmp_path):
     solo_dc.samba_tool('user', 'create', NON_ADMIN, NON_ADMIN_PASSWORD)
-    run = runner_for(request, solo_dc, tmp_path)
+    run = playbook_runner(solo_dc, tmp_path)
     # The non-admin account has logged on once, as any real one has: its first logon writes lastLogonTimestamp.
     setup = run('- wincontainers.gmsa.service_account:\n    name: RelBadOk\n'
                 '- wincontainers.gmsa.domain_info:\n    domain_username: %s@GMSA.TEST\n    domain_password: %s\n'

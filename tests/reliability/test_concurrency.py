@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from forests import record_figure, runner_for
+from harness import playbook_runner
+from forests import record_figure
 
 pytestmark = pytest.mark.lab
 
@@ -64,8 +65,8 @@ def created(result):
     return result.get('diff', {}).get('before') == {'state': 'absent'}
 
 
-def test_four_runs_at_once(solo_dc, request, tmp_path):
-    setup = runner_for(request, solo_dc, tmp_path)(SETUP)
+def test_four_runs_at_once(solo_dc, tmp_path):
+    setup = playbook_runner(solo_dc, tmp_path)(SETUP)
     assert setup.rc == 0, setup.output
 
     start = time.time() + 8  # after every run's start-up, on two loaded cores
@@ -75,7 +76,7 @@ def test_four_runs_at_once(solo_dc, request, tmp_path):
         folder = tmp_path / ('run%d' % number)
         folder.mkdir()
         tasks = CONCURRENT % {'start': start, 'run': number, 'groups': GROUPS, 'accounts': ACCOUNTS, 'old': OLD_GMSA}
-        runs[number - 1] = runner_for(request, solo_dc, folder)(tasks, args=('--diff',))
+        runs[number - 1] = playbook_runner(solo_dc, folder)(tasks, args=('--diff',))
 
     threads = [threading.Thread(target=play, args=(number,)) for number in range(1, RUNS + 1)]
     for thread in threads:

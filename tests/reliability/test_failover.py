@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from forests import both_dcs_env, record_figure, replicate, restart, runner_for
+from harness import playbook_runner
+from forests import both_dcs_env, record_figure, replicate, restart
 
 pytestmark = pytest.mark.lab
 
@@ -68,9 +69,9 @@ def objects(dc):
     return {dn.lower(): attributes for dn, attributes in found.items()}
 
 
-def test_first_dc_stops_mid_loop(two_dcs, request, tmp_path):
+def test_first_dc_stops_mid_loop(two_dcs, tmp_path):
     dc1, dc2 = two_dcs
-    run = runner_for(request, dc1, tmp_path)
+    run = playbook_runner(dc1, tmp_path)
     usage_log = tmp_path / 'usage.jsonl'
     stopped = threading.Event()
     stopper = threading.Thread(target=stop_when_written, args=(dc1, dc2, usage_log, stopped))

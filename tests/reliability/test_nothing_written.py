@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from forests import record_figure, runner_for
+from harness import playbook_runner
+from forests import record_figure
 
 pytestmark = pytest.mark.lab
 
@@ -67,8 +68,8 @@ FAILING = '''
 '''
 
 
-def test_check_mode_no_op_and_failures_write_nothing(solo_dc, request, tmp_path):
-    run = runner_for(request, solo_dc, tmp_path)
+def test_check_mode_no_op_and_failures_write_nothing(solo_dc, tmp_path):
+    run = playbook_runner(solo_dc, tmp_path)
     solo_dc.samba_tool('user', 'create', NON_ADMIN, NON_ADMIN_PASSWORD)
     first = run(EVERY_MODULE % {'dest': tmp_path}
                 # The non-admin account logs on once (its first logon writes lastLogonTimestamp).

@@ -17,7 +17,8 @@ import pytest
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils import _connection
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError
-from forests import make_ca, make_server_certificate, record_figure, restart, runner_for
+from harness import playbook_runner
+from forests import make_ca, make_server_certificate, record_figure, restart
 
 UTC = datetime.timezone.utc
 
@@ -100,8 +101,8 @@ def refusals(run, expected):
 
 
 @pytest.mark.lab
-def test_bad_certificates_refused(solo_dc, request, tmp_path):
-    run = runner_for(request, solo_dc, tmp_path)
+def test_bad_certificates_refused(solo_dc, tmp_path):
+    run = playbook_runner(solo_dc, tmp_path)
     other_ca = make_ca(tmp_path / 'other-ca', 'Some Other CA')
     untrusted = run(REFUSALS.split('- name: name mismatch')[0], play_options=PORTS + '  other_ca: %s\n' % other_ca.cert)
     mismatch = run('- name: name mismatch' + REFUSALS.split('- name: name mismatch')[1], play_options=PORTS)
