@@ -442,7 +442,7 @@ def plot(table, path):
 def metadata(repeat):
     from ansible.release import __version__ as ansible_core
 
-    samba = subprocess.run(['samba', '--version'], capture_output=True, text=True).stdout.split()[-1]
+    samba = subprocess.run(['samba', '--version'], capture_output=True, text=True, check=True).stdout.split()[-1]
     return {
         'repeat': repeat,
         'machine': '%s %s' % (os.uname().sysname, os.uname().machine),
@@ -525,7 +525,7 @@ def profile_markdown(summaries):
 
 # ------------------------------------------------------------------ main
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--sizes', default='1,10,100', help='comma-separated numbers of applications (default 1,10,100)')
     parser.add_argument('--repeat', type=int, default=3, help='runs of each measurement; the fastest counts (default 3)')
     parser.add_argument('--no-samba-tool', action='store_true', help='skip the samba-tool baseline')

@@ -155,10 +155,10 @@ def test_bad_input_matrix(solo_dc, tmp_path):
 
     before = solo_dc.highest_committed_usn()
     tasks = ''.join(module_task(number, module, options)
-                    for number, (module, options, _) in enumerate(MODULE_CASES, 1))
+                    for number, (module, options, _expected) in enumerate(MODULE_CASES, 1))
     first_role = len(MODULE_CASES) + 1
     tasks += ''.join(role_task(number, role, variables)
-                     for number, (role, variables, _) in enumerate(ROLE_CASES, first_role))
+                     for number, (role, variables, _expected) in enumerate(ROLE_CASES, first_role))
     matrix = run(tasks, play_options='vars:\n  other_ca: %s\n' % other_ca.cert,
                  extra_env={'GMSA_AD_CONNECT_TIMEOUT': '3'})
     after = solo_dc.highest_committed_usn()
