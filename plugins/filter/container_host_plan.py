@@ -14,11 +14,11 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
-import uuid
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application import gmsa_applications
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import plugin_clsid
 
 DOCUMENTATION = r'''
 name: container_host_plan
@@ -161,7 +161,7 @@ def ledger_text(names):
 def plugin_guid(application):
     text = application['plugin']['guid']
     try:
-        return '{%s}' % str(uuid.UUID(str(text).strip().strip('{}'))).upper()
+        return plugin_clsid(text)
     except ValueError:
         raise AnsibleFilterError('%s: plugin.guid %r is not a GUID; give the ccg.exe plug-in\'s COM CLSID, for example '
                                  '{E4781092-F116-4B79-B55E-28EB6A224E26}' % (application['name'], text))

@@ -66,13 +66,19 @@ def parse_additional_accounts(values):
     return accounts
 
 
+def plugin_clsid(text):
+    """A ccg.exe plug-in's COM class ID as the credential spec and the CCG registry key write it:
+    in braces, upper case. Raises ValueError for what is not a GUID."""
+    return '{%s}' % str(uuid.UUID(str(text).strip().strip('{}'))).upper()
+
+
 def parse_host_account_config(value):
     if not value:
         return None
     field = 'host_account_config'
     guid_text = value.get('plugin_guid')
     try:
-        guid = uuid.UUID(str(guid_text).strip().strip('{}'))
+        guid = plugin_clsid(guid_text)
     except ValueError:
         raise ADInputError('%s.plugin_guid: %r is not a GUID; give the plug-in\'s COM CLSID, '
                            'for example {CCC2A336-D7F3-4818-A213-272B7924213E}' % (field, guid_text))
@@ -84,7 +90,7 @@ def parse_host_account_config(value):
         raise ADInputError('%s.plugin_input: give the plug-in\'s input as a string' % field)
     version = value.get('portable_ccg_version')
     version = '1' if version is None else str(version)
-    return HostAccountConfig('{%s}' % str(guid).upper(), plugin_input, version)
+    return HostAccountConfig(guid, plugin_input, version)
 
 
 def build_credential_spec(facts, account, additional=(), host_account=None):
