@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ansible.utils.display import Display
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._action import ADActionBase
@@ -49,12 +51,12 @@ class ActionModule(ADActionBase):
         kubernetes_name = check_kubernetes_name(params['kubernetes_name'] or default_kubernetes_name(account))
 
         facts = directory.facts
-        same_domain = [extra.name for extra in additional if extra.domain in (None, facts.dns_name.lower())]
+        same_domain = [extra.name for extra in additional if extra.in_domain(facts.dns_name)]
         stored = require_service_accounts(directory, [account] + same_domain)
         # The names as the directory spells them, as New-CredentialSpec writes them.
         account = stored[account.lower()]
-        additional = [extra if extra.domain not in (None, facts.dns_name.lower())
-                      else type(extra)(stored[extra.name.lower()], extra.domain) for extra in additional]
+        additional = [replace(extra, name=stored[extra.name.lower()]) if extra.in_domain(facts.dns_name) else extra
+                      for extra in additional]
 
         document = build_credential_spec(facts, account, additional, host_account)
         bad_leaves = non_string_leaves(document)

@@ -29,6 +29,9 @@ class AdditionalAccount:
     name: str
     domain: Optional[str] = None   # DNS name; None means the account's own domain
 
+    def in_domain(self, dns_name):
+        return self.domain in (None, dns_name.lower())
+
 
 @dataclass(frozen=True)
 class HostAccountConfig:

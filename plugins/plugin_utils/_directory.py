@@ -256,11 +256,6 @@ class Directory:
             domain_controller_dn=root.text('serverName'),
         )
 
-    @property
-    def operation_count(self):
-        usage = self.connection.usage
-        return usage.operations if usage else 0
-
 
 def _lost_connection_errors():
     try:
