@@ -1,5 +1,6 @@
 """What the tests share: the collection on the import path, a playbook runner,
-and checks of a failed task's message and of the DC having written nothing.
+checks of a failed task's message and of the DC having written nothing, and a
+gMSA's password read with Samba's client with the forms a leak of it could take.
 
 Nothing here imports the collection's plugins: what the tests assert is read
 independently of the code under test.
@@ -10,6 +11,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+import struct
 import subprocess
 import sys
 import textwrap
@@ -66,19 +69,25 @@ def playbook_runner(lab, tmp_path):
         playbook = tmp_path / 'playbook.yml'
         playbook.write_text('- hosts: localhost\n  gather_facts: false\n%s  tasks:\n%s' % (
             textwrap.indent(textwrap.dedent(play_options), '  '), textwrap.indent(textwrap.dedent(tasks), '    ')))
-        env = {key: value for key, value in os.environ.items() if not key.startswith('GMSA_AD_')}
-        env.update(ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_STDOUT_CALLBACK=callback,
-                   ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
-                   ANSIBLE_NOCOLOR='1', KRB5_CONFIG=lab.env['KRB5_CONFIG'])
-        if connection_env:
-            env.update(lab.connection_env())
-        env.update(extra_env or {})
-        command = lab.in_lab_net([str(Path(sys.executable).parent / 'ansible-playbook'), str(playbook), *args])
-        done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
-        results = task_results(callback_document(done.stdout)) if callback == 'json' else []
-        return PlaybookRun(done.returncode, done.stdout, done.stderr, results)
+        return ansible_playbook(lab, [str(playbook), *args], tmp_path, extra_env, connection_env, callback)
 
     return run
+
+
+def ansible_playbook(lab, args, cwd, extra_env=None, connection_env=True, callback='json'):
+    """ansible-playbook ``args``, run where ``lab`` is reachable, with the collection found and, unless
+    ``connection_env`` is false, the lab's connection in GMSA_AD_* (``extra_env`` overrides either)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith('GMSA_AD_')}
+    env.update(ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS), ANSIBLE_STDOUT_CALLBACK=callback,
+               ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
+               ANSIBLE_NOCOLOR='1', KRB5_CONFIG=lab.env['KRB5_CONFIG'])
+    if connection_env:
+        env.update(lab.connection_env())
+    env.update(extra_env or {})
+    command = lab.in_lab_net([str(Path(sys.executable).parent / 'ansible-playbook'), *args])
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, check=False)
+    results = task_results(callback_document(done.stdout)) if callback == 'json' else []
+    return PlaybookRun(done.returncode, done.stdout, done.stderr, results)
 
 
 def assert_one_clean_line(run, *expected):
@@ -129,3 +138,78 @@ def decoded(lab, sam, attribute):
         if line.startswith(attribute + ': '):
             return line.split(': ', 1)[1]
     return None
+
+
+# ------------------------------------------------------------ a gMSA's password, read and looked for
+def read_managed_password(lab, dn, username, password):
+    """msDS-ManagedPassword of the gMSA ``dn`` as ``username`` reads it with Samba's own client."""
+    out = subprocess.run(lab.in_lab_net(['ldbsearch', '-H', 'ldap://' + lab.env['GMSA_AD_SERVER'],
+                                         '-U', '%s%%%s' % (username, password),
+                                         '-b', dn, '-s', 'base', 'msDS-ManagedPassword']),
+                         capture_output=True, text=True, check=True).stdout
+    encoded = re.search(r'^msDS-ManagedPassword:: (.*(?:\n .*)*)', out, re.M).group(1)
+    return base64.b64decode(encoded.replace('\n ', ''))
+
+
+def current_password(blob):
+    """The current password's 256 bytes (UTF-16LE) from a msDS-ManagedPassword blob (MS-ADTS 2.2.19)."""
+    current_at = struct.unpack_from('<H', blob, 8)[0]
+    return blob[current_at:current_at + 256]
+
+
+def md4(data):
+    """MD4 (RFC 1320), written here so the NT hash is computed independently of the collection."""
+    mask = 0xFFFFFFFF
+
+    def rotate(value, bits):
+        value &= mask
+        return ((value << bits) | (value >> (32 - bits))) & mask
+
+    message = data + b'\x80' + b'\0' * ((55 - len(data)) % 64) + struct.pack('<Q', len(data) * 8)
+    a, b, c, d = 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476
+    rounds = (
+        (lambda x, y, z: (x & y) | (~x & z), 0, list(range(16)), (3, 7, 11, 19)),
+        (lambda x, y, z: (x & y) | (x & z) | (y & z), 0x5A827999,
+         [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15], (3, 5, 9, 13)),
+        (lambda x, y, z: x ^ y ^ z, 0x6ED9EBA1, [0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15], (3, 9, 11, 15)),
+    )
+    for start in range(0, len(message), 64):
+        words = struct.unpack('<16I', message[start:start + 64])
+        saved = (a, b, c, d)
+        for function, constant, order, shifts in rounds:
+            for step, index in enumerate(order):
+                a, b, c, d = d, rotate(a + function(b, c, d) + words[index] + constant, shifts[step % 4]), b, c
+        a, b, c, d = [(value + old) & mask for value, old in zip((a, b, c, d), saved)]
+    return struct.pack('<4I', a, b, c, d)
+
+
+def leak_forms(utf16_password):
+    """Every form of the gMSA password a leak could take, as text: the start of each is enough to be unique."""
+    forms = {
+        # What a client turns the password into for Kerberos (unpaired surrogates as U+FFFD).
+        'utf-8 text': utf16_password.decode('utf-16-le', 'replace')[:20],
+        # The same in JSON with non-ASCII escaped, as Python's json writes it.
+        'json-escaped text': json.dumps(utf16_password.decode('utf-16-le', 'surrogatepass')[:12])[1:-1],
+        'utf-16 hex': utf16_password.hex(),
+        'NT hash hex': md4(utf16_password).hex(),
+        'NT hash HEX': md4(utf16_password).hex().upper(),
+    }
+    forms.update(base64_forms(utf16_password))
+    return forms
+
+
+def base64_forms(data):
+    """base64 of ``data`` alone or inside something longer (the whole blob, a JSON document): one form for
+    each of the three alignments it can have, whole base64 groups only."""
+    return {'base64 from byte %d' % shift: base64.b64encode(data[shift:shift + (len(data) - shift) // 3 * 3]).decode()
+            for shift in range(3)}
+
+
+def files_under(path):
+    """(path, content) of every regular file below ``path`` (not sockets or pipes, which would block a read)."""
+    for root, _dirs, names in os.walk(path):
+        for name in names:
+            file_path = os.path.join(root, name)
+            if os.path.isfile(file_path) and not os.path.islink(file_path):
+                with open(file_path, 'rb') as handle:
+                    yield file_path, handle.read()

@@ -45,11 +45,7 @@ class ActionModule(ADActionBase):
     )
 
     def run_ad(self, directory, params):
-        account = account_name(params['account'])
-        additional = parse_additional_accounts(params['additional_accounts'])
-        host_account = parse_host_account_config(params['host_account_config'])
-        kubernetes_name = check_kubernetes_name(params['kubernetes_name'] or default_kubernetes_name(account))
-
+        account, additional, host_account, kubernetes_name = self.parsed_options(params)
         facts = directory.facts
         same_domain = [extra.name for extra in additional if extra.in_domain(facts.dns_name)]
         stored = require_service_accounts(directory, [account] + same_domain)
@@ -75,6 +71,15 @@ class ActionModule(ADActionBase):
         if params['dest']:
             result.update(self._write(params['dest'], text, host_account))
         return result
+
+    @staticmethod
+    def parsed_options(params):
+        """The options that need no directory, checked: (account, additional accounts, host account config,
+        Kubernetes name). An action that makes the gMSA first checks them before it makes anything."""
+        account = account_name(params['account'])
+        return (account, parse_additional_accounts(params['additional_accounts']),
+                parse_host_account_config(params['host_account_config']),
+                check_kubernetes_name(params['kubernetes_name'] or default_kubernetes_name(account)))
 
     def _write(self, dest, text, host_account):
         secret = bool(host_account and host_account.looks_secret)

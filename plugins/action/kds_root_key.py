@@ -12,7 +12,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import (
     key_with_effective_time,
     planned_effective_time,
     planned_root_key,
-    read_root_keys,
+    read_every_root_key,
     utc_now,
 )
 
@@ -27,7 +27,7 @@ class ActionModule(ADActionBase):
     def run_ad(self, directory, params):
         now = utc_now()
         effective_time = planned_effective_time(params['effective_time'], params['lab_backdate'], now)
-        keys = read_root_keys(directory)
+        keys = read_every_root_key(directory)
 
         existing = self._existing_key(keys, effective_time, params['allow_additional'], now)
         if existing:

@@ -45,6 +45,8 @@ class ActionModule(ADActionBase):
         state=dict(type='str', choices=['present', 'absent'], default='present'),
     )
     REQUIRED_IF = [('update_password', 'always', ['password'])]
+    # What a user who is to be created without a password is told.
+    PASSWORD_MISSING = 'password: required to create an enabled user; give password, or enabled: false to create it disabled'
 
     def run_ad(self, directory, params):
         name = params['name']
@@ -67,8 +69,7 @@ class ActionModule(ADActionBase):
         password = params['password']
         if params['enabled'] and password is None:
             # Samba would create it; AD refuses, and an enabled account without a password is no identity.
-            raise ADInputError('password: required to create an enabled user; give password, or enabled: false '
-                               'to create it disabled')
+            raise ADInputError(self.PASSWORD_MISSING)
         dn = object_dn(name, container_for(directory, params['path'], USERS_CONTAINER))
         account_control = wanted_account_control(UF_NORMAL_ACCOUNT, params['enabled'],
                                                  bool(params['password_never_expires']))

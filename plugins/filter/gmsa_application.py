@@ -219,6 +219,28 @@ def gmsa_role_bindings(application, cluster_role):
     }]
 
 
+def gmsa_credential_specs(results):
+    """{application name: its credential spec as the container host and Kubernetes steps read it}, from the
+    registered loop results of wincontainers.gmsa.application over applications as gmsa_applications returns them.
+
+    An application without a credential spec (check mode, for a gMSA that would be created) has no entry.
+    """
+    specs = {}
+    for result in results:
+        spec = result.get('credential_spec')
+        if not spec:
+            continue
+        application = result['item']
+        specs[application['name']] = {
+            'file_name': spec['file_name'],
+            'json': spec['json'],
+            'kubernetes': spec['kubernetes'],
+            'kubernetes_rbac': spec['kubernetes_rbac'],
+            'kubernetes_role_bindings': gmsa_role_bindings(application, spec['kubernetes_rbac']),
+        }
+    return specs
+
+
 def _verify_row(result):
     """(gMSA, principal, cells, fixes) of one wincontainers.gmsa.verify result of verify.yml's loop."""
     application, principal = result['item']
@@ -254,6 +276,7 @@ class FilterModule:
         return {
             'gmsa_application': gmsa_application,
             'gmsa_applications': gmsa_applications,
+            'gmsa_credential_specs': gmsa_credential_specs,
             'gmsa_role_bindings': gmsa_role_bindings,
             'gmsa_verify_table': gmsa_verify_table,
         }

@@ -19,8 +19,9 @@ description:
   - Domain controllers use a key only from about 10 hours after its effective time, so that it has replicated
     to all of them first; RV(usable_from) and RV(usable_now) say when that is.
   - Creating a key needs membership of Enterprise Admins, or create-child rights on the C(Master Root Keys)
-    container delegated to the bind account. Seeing existing keys and their times needs administrative rights
-    too; without them the keys may not be listed at all, or their times are returned as null.
+    container delegated to the bind account. Seeing existing keys needs the right to list that container and read
+    its objects; an account that may not read an object there fails, since it cannot tell whether a key exists and
+    would create a second. The keys' times need administrative rights; without them they are returned as null.
 author:
   - wincontainers.gmsa maintainers (@wincontainers)
 extends_documentation_fragment:

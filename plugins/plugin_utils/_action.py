@@ -39,13 +39,17 @@ class ADActionBase(ActionBase):
     REQUIRED_TOGETHER = []
     REQUIRED_IF = []
 
+    check_mode = False
+    diff_mode = False
+
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
+        self.check_mode, self.diff_mode = bool(self._task.check_mode), bool(self._task.diff)
         validation = self._validate_options()
         secrets = [value for value in validation._no_log_values if value]
         try:
             if validation.error_messages:
-                raise ADInputError('; '.join(validation.error_messages))
+                raise ADInputError(validation_line(validation.error_messages))
             params = validation.validated_parameters
             directory = directory_for(ConnectionSettings.from_params(params))
             result.update(self.run_ad(directory, params))
@@ -62,13 +66,25 @@ class ADActionBase(ActionBase):
     def run_ad(self, directory, params):
         raise NotImplementedError
 
-    @property
-    def check_mode(self):
-        return bool(self._task.check_mode)
+    @classmethod
+    def as_step(cls, check_mode, diff_mode):
+        """This action's own work without a task of its own, for an action that runs it as one of its
+        steps: ``as_step(...).run_ad(directory, cls.step_params(args, field))``."""
+        step = cls.__new__(cls)  # run_ad needs no task, connection or loader
+        step.check_mode, step.diff_mode = check_mode, diff_mode
+        return step
 
-    @property
-    def diff_mode(self):
-        return bool(self._task.diff)
+    @classmethod
+    def step_params(cls, args, field):
+        """``args`` checked against this action's own options and completed with their defaults; a
+        problem is named by ``field``, the option of the calling action that holds ``args`` (None: its own
+        top-level options)."""
+        validation = ArgumentSpecValidator(cls.ARGUMENT_SPEC, mutually_exclusive=cls.MUTUALLY_EXCLUSIVE,
+                                           required_together=cls.REQUIRED_TOGETHER,
+                                           required_if=cls.REQUIRED_IF).validate(given(args))
+        if validation.error_messages:
+            raise ADInputError(validation_line(validation.error_messages, field))
+        return validation.validated_parameters
 
     def _validate_options(self):
         spec = dict(CONNECTION_ARGUMENT_SPEC, **self.ARGUMENT_SPEC)
@@ -81,6 +97,21 @@ class ADActionBase(ActionBase):
     def _add_traceback(result):
         if display.verbosity >= 3:
             result['exception'] = traceback.format_exc()
+
+
+def validation_line(messages, field=None):
+    """The argument check's messages as one line, each prefixed by ``field`` when given. Ansible's check words one
+    wrong type up to three times (its no_log check fails on it too): a message another one holds is left out."""
+    kept = [message for message in messages if not any(message in other for other in messages if other != message)]
+    return '; '.join('%s%s' % ('%s: ' % field if field else '', message) for message in kept)
+
+
+def given(args):
+    """``args`` without the options left out (None), at every depth: validated options come back with every
+    sub-option, and a None ``add`` next to a ``set`` would count as both given."""
+    if isinstance(args, dict):
+        return {name: given(value) for name, value in args.items() if value is not None}
+    return args
 
 
 def record_usage(action, directory):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import check_dn, common_name, parent_dn, same_dn
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError, describe_refused_dn
 
 # Characters AD refuses in a sAMAccountName (and which Samba does not all check).
 INVALID_SAM_CHARACTERS = '"/\\[]:;|=,+*?<>'
@@ -59,7 +59,7 @@ def container_for(directory, path, default, field='path'):
     """
     if path:
         check_dn(path, field)
-        entry = directory.read(path, ['objectClass'])
+        entry = _read_path(directory, path, field)
         if entry is None:
             raise ADInputError('%s: %s does not exist in %s; create the OU first or give an existing container or OU'
                                % (field, path, directory.facts.dns_name))
@@ -67,11 +67,24 @@ def container_for(directory, path, default, field='path'):
     return well_known_container(directory, default)
 
 
+def _read_path(directory, path, field):
+    try:
+        return directory.read(path, ['objectClass'])
+    except ADError:
+        # A DN that parses here may still be one the DC cannot parse (a multi-valued RDN, say).
+        if (directory.connection.result or {}).get('description') == 'invalidDNSyntax':
+            raise ADInputError(describe_refused_dn(field, path)) from None
+        raise
+
+
 def well_known_container(directory, container):
-    entry = directory.read('<WKGUID=%s,%s>' % (container.guid, directory.facts.dn), ['objectClass'])
-    if entry is None:
-        raise ADError('the domain %s has no %s container; give path' % (directory.facts.dn, container.name))
-    return entry.dn  # a read by GUID answers with the container's real DN
+    key = ('well-known container', container.guid)
+    if key not in directory.remembered:
+        entry = directory.read('<WKGUID=%s,%s>' % (container.guid, directory.facts.dn), ['objectClass'])
+        if entry is None:
+            raise ADError('the domain %s has no %s container; give path' % (directory.facts.dn, container.name))
+        directory.remembered[key] = entry.dn  # a read by GUID answers with the container's real DN
+    return directory.remembered[key]
 
 
 # ------------------------------------------------------------------ what an object is

@@ -24,7 +24,9 @@ from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import (
     ADError,
     ADInputError,
+    describe_bad_ca_cert,
     describe_exception,
+    describe_no_answer,
     describe_result,
 )
 
@@ -124,6 +126,17 @@ class ConnectionSettings:
     def fingerprint(self):
         """A key for reusing a connection: equal only for identical settings, password included."""
         return hashlib.sha256(repr((self, self.password)).encode('utf-8')).hexdigest()
+
+
+def _check_ca_cert(ca_cert):
+    """Load the file as the handshake will: ldap3 says only "invalid CA public key file" for a missing one,
+    and the handshake an OpenSSL error for one without a certificate, neither naming the option."""
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cafile=ca_cert)
+    except ssl.SSLError:  # an OSError too, so first
+        raise ADInputError(describe_bad_ca_cert(ca_cert, 'holds no certificate in PEM form')) from None
+    except OSError:
+        raise ADInputError(describe_bad_ca_cert(ca_cert, 'does not exist or cannot be read')) from None
 
 
 def discover_domain_controllers(domain_name, resolver=None):
@@ -280,7 +293,10 @@ def connect(settings, resolver=None):
     from ldap3.core import exceptions as ldap_exc
 
     _require_libraries(settings)
-    unreachable = []
+    if settings.ca_cert and settings.validate_certs:
+        # Here, once per connection, not per task item: loading the file is a tenth of a no-op item's time.
+        _check_ca_cert(settings.ca_cert)
+    failures = []
     for candidate in candidates_for(settings, resolver):
         try:
             conn = _ldap_connection(settings, candidate)
@@ -289,7 +305,7 @@ def connect(settings, resolver=None):
             message = describe_exception(exc, candidate, settings)
             if _is_tls_refusal(message):
                 raise ADError(message)
-            unreachable.append(message)
+            failures.append((candidate, exc))
             continue
         except ADError:
             raise
@@ -306,7 +322,7 @@ def connect(settings, resolver=None):
                 raise ADError(_ntlm_refused(candidate))
             raise ADError(describe_exception(exc, candidate, settings))
         return conn, candidate
-    raise ADError('no domain controller answered on port %s (tried %s)' % (settings.port, '; '.join(unreachable)))
+    raise ADError(describe_no_answer(settings, failures))
 
 
 def _is_tls_refusal(message):

@@ -132,6 +132,8 @@ class Directory:
         self.candidate = candidate
         self.settings = settings
         self._facts = None
+        # What does not change while a task runs, read once per connection (e.g. well-known container DNs).
+        self.remembered = {}
 
     # searches -----------------------------------------------------------
     def search(self, base, ldap_filter, attributes, scope='subtree', controls=None):

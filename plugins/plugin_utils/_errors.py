@@ -35,6 +35,53 @@ _RESULT_MESSAGES = {
 }
 
 
+EXAMPLE_DN = 'OU=Groups,DC=contoso,DC=com'
+
+
+def describe_invalid_dn(field, text):
+    """An option that should be a distinguished name and does not read as one."""
+    return '%s: %s is not a valid distinguished name (such as %s)' % (field, _as_written(text), EXAMPLE_DN)
+
+
+def describe_refused_dn(field, text):
+    """A DN option that reads as one here but that the domain controller cannot parse (invalidDNSyntax),
+    for example one with a multi-valued RDN."""
+    return ('%s: %s is not a valid distinguished name for the domain controller, which cannot parse it '
+            '(invalidDNSyntax); give the DN of an existing OU or container, such as %s'
+            % (field, _as_written(text), EXAMPLE_DN))
+
+
+def _as_written(text):
+    """Quoted as the user wrote it (backslash escapes of a DN not doubled), only control characters escaped
+    so that the message stays one line."""
+    return "'%s'" % ''.join(char if char.isprintable() else repr(char)[1:-1] for char in str(text))
+
+
+def describe_bad_ca_cert(path, problem):
+    return ("ca_cert: %s %s; give the PEM file of the CA that issued the domain controllers' certificates"
+            % (path, problem))
+
+
+def describe_no_answer(settings, failures):
+    """Why no domain controller could be reached; ``failures``: (candidate, exception) in the order tried.
+
+    When no name resolved, that alone is the line: nothing was tried.
+    """
+    if failures and all(is_unresolvable(exc) for _candidate, exc in failures):
+        names = [str(getattr(candidate, 'address', candidate)) for candidate, _exc in failures]
+        return ('%s%s cannot be resolved (DNS has no address for %s); give a name DNS resolves, or an IP address '
+                'with tls_server_name set to the name in the controller\'s certificate'
+                % ('domain_server: ' if settings.servers else '', ', '.join(names),
+                   'that name' if len(names) == 1 else 'these names'))
+    return 'no domain controller answered on port %s (tried %s)' % (
+        settings.port, '; '.join(describe_exception(exc, candidate, settings) for candidate, exc in failures))
+
+
+def describe_missing_rights(user, detail):
+    """The line for a right the account lacks, whether the DC refused an operation or the module found out first."""
+    return _RESULT_MESSAGES['insufficientAccessRights'].format(user=user, detail=detail)
+
+
 def describe_result(result, user='the bind account'):
     """A line for an ldap3 result dict (``conn.result``) that did not succeed."""
     description = result.get('description') or 'error'
@@ -86,8 +133,8 @@ def describe_exception(exc, server, settings):
         return '%s did not answer within %s s' % (server, settings.connect_timeout)
     if isinstance(cause, ConnectionRefusedError) or 'refused' in str(exc).lower():
         return '%s refused the connection on port %s' % (server, settings.port)
-    if isinstance(cause, socket.gaierror):
-        return 'the name %s does not resolve' % server
+    if is_unresolvable(exc):
+        return '%s cannot be resolved' % getattr(server, 'address', server)
     if isinstance(exc, ldap_exc.LDAPSocketOpenError):
         return 'could not connect to %s on port %s: %s' % (server, settings.port, _first_line(exc))
     if isinstance(exc, (ldap_exc.LDAPSocketReceiveError, ldap_exc.LDAPSocketSendError,
@@ -96,6 +143,15 @@ def describe_exception(exc, server, settings):
     if _is_gssapi_error(exc):
         return describe_kerberos_failure(exc, settings)
     return '%s: %s' % (type(exc).__name__, _first_line(exc))
+
+
+def is_unresolvable(exc):
+    """ldap3 passes over the resolver's error; "invalid server address" is what it says when no name resolved."""
+    from ldap3.core import exceptions as ldap_exc
+
+    if isinstance(_root_cause(exc), socket.gaierror):
+        return True
+    return isinstance(exc, ldap_exc.LDAPSocketOpenError) and str(exc) == 'invalid server address'
 
 
 def _names_a_certificate_failure(text):

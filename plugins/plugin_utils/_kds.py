@@ -21,7 +21,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory impo
     iso,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import object_dn
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError, describe_missing_rights
 
 ROOT_KEY_ATTRIBUTES = ['cn', 'msKds-CreateTime', 'msKds-UseStartTime']
 
@@ -110,10 +110,45 @@ def root_key(key_id, dn, created, effective_time):
 
 
 def read_root_keys(directory):
-    """The forest's KDS root keys, oldest first. Their times are confidential: reading them needs admin rights."""
+    """The forest's KDS root keys the bind account can see, oldest first, for reports (whether to create one
+    is decided on read_every_root_key). Their times are confidential: reading them needs admin rights."""
     entries = directory.search(master_root_keys_dn(directory.facts), '(objectClass=msKds-ProvRootKey)',
                                ROOT_KEY_ATTRIBUTES, scope='one')
-    keys = [_root_key(entry) for entry in entries]
+    return _oldest_first(_root_key(entry) for entry in entries)
+
+
+def read_every_root_key(directory):
+    """Every KDS root key of the forest, oldest first, or an ADError when the bind account cannot tell.
+
+    A key the account may not read comes back as a bare DN without its objectClass, which a search
+    for keys passes over: such an account sees no key and would create a second one. So deciding
+    whether to create one needs the container readable, and every object in it.
+    """
+    container_dn = master_root_keys_dn(directory.facts)
+    container = directory.read(container_dn, ['objectClass'])
+    if container is None or not container.values('objectClass'):
+        raise ADError(_keys_not_visible(directory, 'it may not read %s' % container_dn))
+    entries = directory.search(container_dn, '(objectClass=*)', ['objectClass'] + ROOT_KEY_ATTRIBUTES, scope='one')
+    unreadable = [entry for entry in entries if not entry.values('objectClass')]
+    if unreadable:
+        raise ADError(_keys_not_visible(directory, 'it may not read %d object%s it sees in %s'
+                                                   % (len(unreadable), '' if len(unreadable) == 1 else 's', container_dn)))
+    return _oldest_first(_root_key(entry) for entry in entries if _is_root_key(entry))
+
+
+def _keys_not_visible(directory, what):
+    return describe_missing_rights(
+        directory.settings.username or 'the bind account',
+        '%s, so it cannot tell whether the forest already has a KDS root key and creating one could make a second; '
+        'grant it list contents and read property on that container and its objects '
+        '(dsacls "<container>" /I:T /G "<account>:LCRP"), or bind as an Enterprise Admin' % what)
+
+
+def _is_root_key(entry):
+    return 'mskds-provrootkey' in (name.lower() for name in entry.texts('objectClass'))
+
+
+def _oldest_first(keys):
     return sorted(keys, key=lambda key: key.created or FILETIME_EPOCH)
 
 
@@ -222,11 +257,9 @@ def create_root_key(directory, effective_time, now):
         directory.add(dn, ['top', 'msKds-ProvRootKey'], attributes)
     except ADError:
         if (directory.connection.result or {}).get('description') == 'insufficientAccessRights':
-            # Accounts without these rights do not see existing keys either, so this is all they can be told.
             account = directory.settings.username or 'the bind account'
             raise ADError('creating a KDS root key needs Enterprise Admins membership or delegated create-child '
-                          'rights on %s; %s has neither (nor may it see whether the forest already has a key)'
-                          % (master_root_keys_dn(directory.facts), account)) from None
+                          'rights on %s; %s has neither' % (master_root_keys_dn(directory.facts), account)) from None
         raise
     return root_key(key_id, dn, now, effective_time)
 

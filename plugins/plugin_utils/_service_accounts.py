@@ -400,6 +400,8 @@ def plan_service_account(directory, name, current, params):
         dn = current.dn
     new_parent = _move_target(current, params.get('path'))
     if new_parent:
+        # Checked like a new account's path, so that a bad one fails before anything is written.
+        new_parent = container_for(directory, new_parent, MANAGED_SERVICE_ACCOUNTS_CONTAINER)
         dn = '%s,%s' % (first_rdn(dn), new_parent)
 
     if params.get('dns_hostname') is not None:

@@ -7,7 +7,8 @@ For N applications (each a group, a gMSA with three SPNs and a credential
 spec file) it times the first converge, the no-op re-run and the check-mode
 run of tests/bench/converge.yml, the same playbook with an action that does
 nothing (what Ansible alone costs), and Samba's own
-``samba-tool service-account create`` / ``view`` of the same N gMSAs. It
+``samba-tool service-account create`` / ``view`` of the same N gMSAs, and the DC alone adding
+the same objects over one raw LDAP connection (the floor of any client). It
 counts LDAP operations and sockets from GMSA_AD_USAGE_LOG, samples the memory
 of the ansible-playbook process tree, and writes a Markdown and a JSON table
 and a plot.
@@ -46,8 +47,9 @@ RESULTS = BENCH / 'results'
 RAW = RESULTS / 'raw'
 PLOT = REPO / 'docs' / 'images' / 'benchmark.png'
 COLLECTIONS = REPO / 'tests' / 'output' / 'collections'
-MODULES = ('wincontainers.gmsa.group', 'wincontainers.gmsa.service_account', 'wincontainers.gmsa.credential_spec')
-GMSA_TASK = 'The gMSA with its SPNs, readable by the group'  # its time per item is compared with samba-tool's per gMSA
+MODULES = ('wincontainers.gmsa.application',)
+# Its time per item is compared with samba-tool's per gMSA (which makes no group and no credential spec).
+GMSA_TASK = "Each application's group, gMSA and credential spec file"
 OBJECTS_PER_APPLICATION = 3  # group, gMSA, credential spec
 
 # The runs, in the order they are made for each N, and what each is compared with.
@@ -58,8 +60,9 @@ RUNS = {
     'ansible': 'Ansible alone (no-op action, same loops)',
     'samba_create': 'samba-tool service-account create',
     'samba_view': 'samba-tool service-account view',
+    'dc_alone': 'the DC alone: the same adds over one raw LDAP connection',
 }
-SAMBA_PEER = {'converge': 'samba_create', 'noop': 'samba_view', 'check': 'samba_view'}
+SAMBA_PEER = {'converge': 'samba_create', 'noop': 'samba_view', 'check': 'samba_view', 'dc_alone': 'samba_create'}
 
 TARGETS = """\
 - no-op re-run of 100 applications: at most 5 s wall, at most 2 LDAP round trips per object
@@ -123,6 +126,23 @@ class Lab:
             raise SystemExit('could not remove %s' % ', '.join(left))
         for folder in RAW.glob('credential-specs-*'):
             shutil.rmtree(folder)
+
+    def raw_connection(self):
+        """A plain ldap3 connection over LDAPS (not the collection's), bound as the lab's administrator."""
+        import ssl
+
+        import ldap3
+
+        env = self.dc.env
+        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=env['GMSA_AD_CA_CERT'],
+                        valid_names=[env['GMSA_AD_TLS_SERVER_NAME']])
+        server = ldap3.Server(env['GMSA_AD_SERVER'], port=636, use_ssl=True, tls=tls, get_info=ldap3.NONE)
+        return ldap3.Connection(server, env['GMSA_AD_USERNAME'], self.dc.password, auto_bind=True)
+
+    @staticmethod
+    def raw_add(connection, dn, object_class, attributes):
+        if not connection.add(dn, [object_class], attributes):
+            raise SystemExit('adding %s failed: %s' % (dn, connection.result))
 
     def count_made(self, n):
         """(groups, gMSAs, SPNs on the gMSAs) of this benchmark, as the DC's database has them."""
@@ -274,6 +294,33 @@ class Bench:
         report(self.best(created))
         report(self.best(viewed))
 
+    def dc_alone(self, n):
+        """What the DC itself takes to add the converge's objects: each group, then each gMSA with its
+        three SPNs, over one LDAP connection that does nothing else (no reads, no password ACL: less
+        than the collection writes). No client can converge faster than this."""
+        timings = []
+        for _index in range(self.repeat):
+            self.lab.clean()
+            connection = self.lab.raw_connection()
+            load = os.getloadavg()[0]
+            started = time.perf_counter()
+            gmsa_seconds = 0.0
+            for name in application_names(n):
+                fqdn = '%s.%s' % (name, self.lab.dns_domain)
+                self.lab.raw_add(connection, 'CN=%sHosts,CN=Users,%s' % (name, self.lab.domain_dn), 'group',
+                                 {'sAMAccountName': name + 'Hosts'})
+                gmsa_started = time.perf_counter()
+                self.lab.raw_add(connection, 'CN=%s,CN=Managed Service Accounts,%s' % (name, self.lab.domain_dn),
+                                 'msDS-GroupManagedServiceAccount',
+                                 {'sAMAccountName': name + '$', 'dNSHostName': fqdn, 'msDS-ManagedPasswordInterval': 30,
+                                  'servicePrincipalName': ['host/' + name, 'host/' + fqdn, 'http/' + fqdn]})
+                gmsa_seconds += time.perf_counter() - gmsa_started
+            measurement = Measurement('dc_alone', n, time.perf_counter() - started, 0.0, load_average=load,
+                                      task_seconds={GMSA_TASK: gmsa_seconds})
+            connection.unbind()
+            timings.append(measurement)
+        report(self.best(timings))
+
     def _samba_tool_each(self, run, n, arguments):
         """One samba-tool process per gMSA, as a script around it would run them."""
         load = os.getloadavg()[0]
@@ -379,7 +426,7 @@ def markdown(table, meta):
             shown(row['times_faster_than_samba_tool'], '%.1f')))
     lines += [
         '',
-        '| per gMSA: the gMSA task alone against samba-tool | N | gMSA task ms / gMSA | samba-tool ms / gMSA '
+        '| per gMSA: the application task (group, gMSA, credential spec) against samba-tool (gMSA only) | N | task ms / application | samba-tool ms / gMSA '
         '| x samba-tool |',
         '|---|---:|---:|---:|---:|',
     ]
@@ -395,7 +442,8 @@ def markdown(table, meta):
         % (meta['repeat'], meta['machine'], meta['cores'], meta['samba'], meta['ansible_core'], meta['date'],
            meta['ansible_playbook_startup_s']),
         '"x samba-tool": the samba-tool wall time for the same N gMSAs (create for the converge, view for the '
-        'no-op and check-mode runs) divided by the run\'s own.',
+        'no-op and check-mode runs) divided by the run\'s own. "The DC alone" is the floor of any client: '
+        'its "x samba-tool" is the most a converge could reach.',
     ]
     return '\n'.join(lines) + '\n'
 
@@ -408,7 +456,8 @@ def plot(table, path):
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     series = [('converge', 'first converge', 'o-'), ('noop', 'no-op re-run', 's-'), ('check', 'check mode', '^-'),
-              ('ansible', 'Ansible alone (no-op action)', 'x:'), ('samba', 'samba-tool create + view', 'd--')]
+              ('ansible', 'Ansible alone (no-op action)', 'x:'), ('dc_alone', 'DC alone (raw LDAP adds)', 'v:'),
+              ('samba', 'samba-tool create + view', 'd--')]
     for run, label, style in series:
         if run == 'samba':
             create = {row['n']: row for row in table if row['run'] == 'samba_create'}
@@ -558,6 +607,7 @@ def main():
         for n in sizes:
             print('N = %d' % n, flush=True)
             bench.applications(n)
+            bench.dc_alone(n)
             if not options.no_samba_tool:
                 bench.samba_tool(n)
         if options.profile:

@@ -9,9 +9,6 @@ the module could have leaked it.
 
 from __future__ import annotations
 
-import base64
-import os
-import re
 import struct
 import subprocess
 import uuid
@@ -19,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from harness import assert_one_clean_line
+from harness import assert_one_clean_line, current_password, files_under, leak_forms, md4, read_managed_password
 
 pytestmark = pytest.mark.lab
 
@@ -95,68 +92,9 @@ def checks_of(result):
 
 
 # --------------------------------------------------------- independent reads
-def read_managed_password(lab, username, password, name=GMSA):
-    """msDS-ManagedPassword as the principal reads it with Samba's own client."""
-    out = subprocess.run(lab.in_lab_net(['ldbsearch', '-H', 'ldap://127.0.0.1', '-U', '%s%%%s' % (username, password),
-                                         '-b', gmsa_dn(lab, name), '-s', 'base', 'msDS-ManagedPassword']),
-                         capture_output=True, text=True, check=True).stdout
-    encoded = re.search(r'^msDS-ManagedPassword:: (.*(?:\n .*)*)', out, re.M).group(1)
-    return base64.b64decode(encoded.replace('\n ', ''))
-
-
-def current_password(blob):
-    current_at = struct.unpack_from('<H', blob, 8)[0]
-    return blob[current_at:current_at + 256]
-
-
 def query_interval(blob):
     query_at = struct.unpack_from('<H', blob, 12)[0]
     return timedelta(microseconds=struct.unpack_from('<Q', blob, query_at)[0] // 10)
-
-
-def md4(data):
-    """MD4 (RFC 1320), written here so the NT hash is computed independently of the collection."""
-    mask = 0xFFFFFFFF
-
-    def rotate(value, bits):
-        value &= mask
-        return ((value << bits) | (value >> (32 - bits))) & mask
-
-    message = data + b'\x80' + b'\0' * ((55 - len(data)) % 64) + struct.pack('<Q', len(data) * 8)
-    a, b, c, d = 0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476
-    rounds = (
-        (lambda x, y, z: (x & y) | (~x & z), 0, list(range(16)), (3, 7, 11, 19)),
-        (lambda x, y, z: (x & y) | (x & z) | (y & z), 0x5A827999,
-         [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15], (3, 5, 9, 13)),
-        (lambda x, y, z: x ^ y ^ z, 0x6ED9EBA1, [0, 8, 4, 12, 2, 10, 6, 14, 1, 9, 5, 13, 3, 11, 7, 15], (3, 9, 11, 15)),
-    )
-    for start in range(0, len(message), 64):
-        words = struct.unpack('<16I', message[start:start + 64])
-        saved = (a, b, c, d)
-        for function, constant, order, shifts in rounds:
-            for step, index in enumerate(order):
-                a, b, c, d = d, rotate(a + function(b, c, d) + words[index] + constant, shifts[step % 4]), b, c
-        a, b, c, d = [(value + old) & mask for value, old in zip((a, b, c, d), saved)]
-    return struct.pack('<4I', a, b, c, d)
-
-
-def leak_forms(utf16_password):
-    """Every form of the gMSA password a leak could take, as text."""
-    text = utf16_password.decode('utf-16-le', 'replace')
-    return {
-        'utf-8 text': text,
-        'utf-16 hex': utf16_password.hex(),
-        'NT hash hex': md4(utf16_password).hex(),
-        'NT hash HEX': md4(utf16_password).hex().upper(),
-        'base64': base64.b64encode(utf16_password).decode()[:40],
-    }
-
-
-def files_under(path):
-    for root, _dirs, names in os.walk(path):
-        for name in names:
-            with open(os.path.join(root, name), 'rb') as handle:
-                yield os.path.join(root, name), handle.read()
 
 
 def uac(lab, dn):
@@ -195,7 +133,7 @@ principal_password: "{{ lookup('env', 'VFT_PRINCIPAL_PASSWORD') }}"
     assert result['principal']['dn'] == 'CN=%s,CN=Users,%s' % (USER, lab.domain_dn)
     last_set = FILETIME_EPOCH + timedelta(microseconds=int(entry['pwdLastSet'][0]) // 10)
     assert result['password_last_set'].startswith(last_set.strftime('%Y-%m-%dT%H:%M:%S'))
-    blob = read_managed_password(lab, USER, USER_PASSWORD)
+    blob = read_managed_password(lab, gmsa_dn(lab), USER, USER_PASSWORD)
     expected_rollover = datetime.now(timezone.utc) + query_interval(blob)
     reported = datetime.fromisoformat(result['next_rollover'].replace('Z', '+00:00'))
     assert abs(reported - expected_rollover) < timedelta(minutes=2)

@@ -19,6 +19,8 @@ pytestmark = pytest.mark.lab
 INJECTION = '*)(objectClass=*'
 NON_ADMIN = 'RelBadUser'
 NON_ADMIN_PASSWORD = 'Rel-Bad-User-9a-Pass'
+# A DN that reads as one (a multi-valued RDN) but that the domain controller cannot parse.
+DC_REFUSED_DN = 'OU=a\\,b+c=d,DC=gmsa,DC=test'
 
 # (module, options, what the one line must contain); options are YAML flow text.
 MODULE_CASES = [
@@ -30,11 +32,11 @@ MODULE_CASES = [
     ('domain_info', '{ca_cert: "{{ other_ca }}"}', 'not trusted'),
     ('domain_info', '{tls_server_name: wrong.gmsa.test}', 'does not name'),
     ('domain_info', '{domain_server: [127.0.0.9]}', 'refused the connection'),
-    ('domain_info', '{domain_server: [nosuch.invalid]}', 'nosuch.invalid'),
+    ('domain_info', '{domain_server: [nosuch.invalid]}', 'domain_server: nosuch.invalid cannot be resolved'),
     ('domain_info', '{domain_port: many}', 'domain_port'),
     ('domain_info', '{tls_mode: clear}', 'tls_mode'),
     ('domain_info', '{auth: anonymous}', 'auth'),
-    ('domain_info', '{ca_cert: /nonexistent/ca.pem}', 'invalid CA public key file'),
+    ('domain_info', '{ca_cert: /nonexistent/ca.pem}', 'ca_cert: /nonexistent/ca.pem does not exist or cannot be read'),
     ('domain_info', '{validate_certs: sometimes}', 'validate_certs'),
     ('domain_info', '{connect_timeout: soon}', 'connect_timeout'),
     # KDS root key
@@ -58,7 +60,8 @@ MODULE_CASES = [
     ('group', '{name: RelBadG, members: [Administrator]}', 'members'),
     ('group', '{name: RelBadG, path: not a dn}', 'path'),
     ('group', '{name: RelBadG, path: "OU=Nowhere,DC=gmsa,DC=test"}', 'path'),
-    ('group', '{name: RelBadG, path: "OU=a\\\\,b+c=d,DC=gmsa,DC=test"}', 'invalidDNSyntax'),
+    ('group', '{name: RelBadG, path: "%s"}' % DC_REFUSED_DN.replace('\\', '\\\\'),
+     "path: '%s' is not a valid distinguished name for the domain controller" % DC_REFUSED_DN),
     ('group', '{name: RelBadG, domain_username: "%s@GMSA.TEST", domain_password: "%s"}'
      % (NON_ADMIN, NON_ADMIN_PASSWORD), 'rights'),
     # user
@@ -113,6 +116,38 @@ MODULE_CASES = [
     ('credential_spec', '{account: RelBadOk, kubernetes_name: Bad_Name}', 'kubernetes_name'),
     ('credential_spec', '{account: RelBadOk, additional_accounts: [NoSuchGmsa]}', 'no gMSA named NoSuchGmsa'),
     ('credential_spec', '{account: RelBadOk, dest: /etc/hostname/spec.json}', '/etc/hostname/spec.json'),
+    # application: a gMSA and group that do not exist yet, so that every part is new and each error comes from
+    # the rehearsal, before anything is made; a part's own option is named inside the part that holds it.
+    ('application', '{name: RelBadA}', 'missing required arguments: group'),
+    ('application', '{name: RelBadA, group: RelBadAG}', "argument 'group' is of type str"),
+    ('application', '{name: RelBadA, group: {name: ""}}', 'group.name: must not be empty'),
+    ('application', '{name: RelBadA, group: {name: RelBadAG, scope: galactic}}', 'galactic found in group'),
+    ('application', '{name: RelBadA, group: {name: RelBadAG, members: {add: [NoSuchPrincipal]}}}',
+     "group.members: no account found for 'NoSuchPrincipal'"),
+    ('application', '{name: RelBadA, group: {name: RelBadAG, members: {add: ["%s"]}}}' % INJECTION,
+     "group.members: '%s'" % INJECTION),
+    ('application', '{name: RelBadA, spns: {add: [nohost]}, group: {name: RelBadAG}}', "spns.add: 'nohost'"),
+    ('application', '{name: RelBadA, spns: {add: [host/dc1.gmsa.test]}, group: {name: RelBadAG}}',
+     'spns: host/dc1.gmsa.test is already held by'),
+    ('application', '{name: RelBadSixteenChr, group: {name: RelBadAG}}', "name: 'RelBadSixteenChr' has 16 characters"),
+    ('application', '{name: RelBadA, dns_hostname: "bad_host!.gmsa.test", group: {name: RelBadAG}}',
+     "dns_hostname: 'bad_host!.gmsa.test' is not a DNS host name"),
+    ('application', '{name: RelBadA, group: {name: RelBadAG}, portable_user: {name: RelBadAP}}',
+     'portable_user.password: required to create the portable user'),
+    ('application', '{name: RelBadA, group: {name: RelBadAG}, portable_user: {name: RelBadAP, update_password: always}}',
+     'portable_user: update_password is always but all of the following are missing: password'),
+    ('application', '{name: RelBadA, group: {name: RelBadAG}, portable_user: {name: "%s"}}' % INJECTION,
+     "portable_user.name: '%s'" % INJECTION),
+    ('application', '{name: RelBadA, group: {name: RelBadAG}, '
+     'credential_spec: {host_account_config: {plugin_guid: not-a-guid, plugin_input: x}}}',
+     "credential_spec.host_account_config.plugin_guid: 'not-a-guid' is not a GUID"),
+    ('application', '{name: RelBadA, group: {name: RelBadAG}, '
+     'credential_spec: {host_account_config: {plugin_guid: "{00000000-0000-0000-0000-000000000000}"}}}',
+     'plugin_input found in credential_spec -> host_account_config'),
+    ('application', '{name: RelBadA, group: {name: RelBadAG}, credential_spec: {kubernetes_name: Bad_Name}}',
+     "credential_spec.kubernetes_name: 'Bad_Name'"),
+    ('application', '{name: RelBadA, group: {name: RelBadAG}, credential_spec: {additional_accounts: [{name: x, y: 1}]}}',
+     'credential_spec.additional_accounts[0]: unknown keys y'),
     # verify
     ('verify', '{account: NoSuchGmsa, principal: Administrator, kerberos: false}', 'NoSuchGmsa'),
     ('verify', '{account: RelBadOk, principal: NoSuchPrincipal, kerberos: false}', 'principal'),

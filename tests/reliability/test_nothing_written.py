@@ -24,6 +24,12 @@ EVERY_MODULE = '''
     spns: {add: ["http/relnw.gmsa.test"]}
     allowed_to_retrieve_password: {add: [RelNwG]}
 - wincontainers.gmsa.credential_spec: {account: RelNwS, dest: "%(dest)s/relnw.json"}
+- wincontainers.gmsa.application:
+    name: RelNwA
+    spns: {add: ["http/relnwa.gmsa.test"]}
+    group: {name: RelNwAG, members: {set: [Administrator]}}
+    portable_user: {name: RelNwAU, password: "Rel-Nw-9a-APass"}
+    credential_spec: {dest: "%(dest)s/relnwa.json"}
 '''
 
 # New objects, for check mode. Each task stands alone: in check mode nothing an earlier task
@@ -34,6 +40,8 @@ CREATION = '''
 - wincontainers.gmsa.user: {name: RelNwU2, password: "Rel-Nw-9a-2Pass"}
 - wincontainers.gmsa.service_account: {name: RelNwS2, spns: {add: [http/relnw2.gmsa.test]}, allowed_to_retrieve_password: {add: [RelNwG]}}
 - wincontainers.gmsa.credential_spec: {account: RelNwS, dest: "%(dest)s/relnw2.json"}
+- wincontainers.gmsa.application:
+    {name: RelNwA2, group: {name: RelNwAG2}, portable_user: {name: RelNwAU2, password: "Rel-Nw-9a-2APass"}}
 '''
 
 # Changes to what exists, for check mode: every module has something to do.
@@ -43,6 +51,8 @@ CHANGES = '''
 - wincontainers.gmsa.user: {name: RelNwU, description: changed, enabled: false}
 - wincontainers.gmsa.service_account: {name: RelNwS, spns: {add: [http/relnw-more.gmsa.test]}, description: changed}
 - wincontainers.gmsa.credential_spec: {account: RelNwS, dest: "%(dest)s/relnw-new.json"}
+- wincontainers.gmsa.application:
+    {name: RelNwA, spns: {add: ["http/relnwa-more.gmsa.test"]}, group: {name: RelNwAG, members: {set: []}}}
 '''
 
 FAILING = '''
@@ -64,6 +74,13 @@ FAILING = '''
   ignore_errors: true
 - name: a gMSA readable by a principal that does not exist
   wincontainers.gmsa.service_account: {name: RelNwHalf, allowed_to_retrieve_password: {add: [RelNwNobody]}}
+  ignore_errors: true
+- name: an application whose SPN another account holds, after a group and user it would make
+  wincontainers.gmsa.application:
+    name: RelNwHalf
+    spns: {add: ["http/relnw.gmsa.test"]}
+    group: {name: RelNwHalfG}
+    portable_user: {name: RelNwHalfU, password: "Rel-Nw-9a-HPass"}
   ignore_errors: true
 '''
 
@@ -90,10 +107,43 @@ def test_check_mode_no_op_and_failures_write_nothing(solo_dc, tmp_path):
     assert again.rc == 0 and not any(result['changed'] for result in again.results), again.output
     assert all(result.get('failed') for result in failing.results), failing.output
     assert not (tmp_path / 'relnw2.json').exists() and not (tmp_path / 'relnw-new.json').exists()
+    assert (tmp_path / 'relnwa.json').exists()
 
-    leftovers = solo_dc.ldbsearch(solo_dc.domain_dn, '(|(cn=RelNw*2)(cn=RelNwBadPw)(cn=RelNwDenied)(cn=RelNwHalf))',
+    leftovers = solo_dc.ldbsearch(solo_dc.domain_dn, '(|(cn=RelNw*2)(cn=RelNwBadPw)(cn=RelNwDenied)(cn=RelNwHalf*))',
                                   ['cn'])
     assert leftovers == {}, leftovers
-    record_figure('nothing written: %d check-mode tasks (5 creating, 5 changing), %d no-op tasks and %d failed tasks: '
+    record_figure('nothing written: %d check-mode tasks (6 creating, 6 changing), %d no-op tasks and %d failed tasks: '
                   'highestCommittedUSN unchanged (%d); 0 partial objects'
                   % (len(creation.results) + len(changes.results), len(again.results), len(failing.results), usn))
+
+
+OPERATOR, OPERATOR_PASSWORD = 'RelNwOperator', 'Rel-Nw-Op-9a-Pass'
+ROLE_RUN = '''
+- name: the service_accounts role, as an Account Operator (may make groups and users, not gMSAs)
+  ansible.builtin.include_role:
+    name: wincontainers.gmsa.service_accounts
+  vars:
+    service_accounts_output_dir: "%(dest)s/output"
+    service_accounts_secret_dir: "%(dest)s/secrets"
+    service_accounts_applications:
+      - name: RelNwRole1
+        domain_joined: false
+        portable_user: {password: Rel-Nw-9a-RPass}
+        plugin: {guid: "{E4781092-F116-4B79-B55E-28EB6A224E26}", input: relnwrole1}
+'''
+
+
+def test_a_failing_service_accounts_role_leaves_no_group_without_its_gmsa(solo_dc, tmp_path):
+    solo_dc.samba_tool('user', 'create', OPERATOR, OPERATOR_PASSWORD)
+    solo_dc.samba_tool('group', 'addmembers', 'Account Operators', OPERATOR)
+    run = playbook_runner(solo_dc, tmp_path)
+    failed = run(ROLE_RUN % {'dest': tmp_path}, extra_env={'GMSA_AD_USERNAME': '%s@GMSA.TEST' % OPERATOR,
+                                                           'GMSA_AD_PASSWORD': OPERATOR_PASSWORD})
+    assert failed.rc != 0, failed.output
+    # The DC refused the gMSA after the portable user and the group were made: both were removed again.
+    [item] = failed.result()['results']
+    assert 'removed again what this task had made' in item['msg'], failed.output
+    assert solo_dc.ldbsearch(solo_dc.domain_dn, '(cn=RelNwRole1*)', ['cn']) == {}
+    assert not (tmp_path / 'output' / 'credentialspecs').exists()
+    record_figure('nothing half-made: the service_accounts role refused its gMSA as an Account Operator; the '
+                  'portable user and group it had made were removed again, 0 objects left')

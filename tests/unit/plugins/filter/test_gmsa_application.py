@@ -15,6 +15,7 @@ from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application impo
     FilterModule,
     gmsa_application,
     gmsa_applications,
+    gmsa_credential_specs,
     gmsa_role_bindings,
     gmsa_verify_table,
 )
@@ -116,6 +117,19 @@ def test_the_role_binding_binds_the_service_accounts_to_the_modules_cluster_role
     assert gmsa_role_bindings(gmsa_application({'name': 'Plain'}), cluster_role) == []
 
 
+def test_the_credential_specs_are_handed_over_by_application_with_their_role_bindings():
+    web = gmsa_application({'name': 'WebApp01', 'kubernetes': {'namespace': 'web', 'service_accounts': ['a']}})
+    new = gmsa_application({'name': 'New01'})
+    spec = {'file_name': 'contoso_webapp01.json', 'json': '{}', 'kubernetes': {'kind': 'GMSACredentialSpec'},
+            'kubernetes_rbac': {'metadata': {'name': 'webapp01-gmsa-user'}}, 'dest': '/x'}
+    # New01 is what check mode returns for a gMSA that would be created: no credential spec yet.
+    specs = gmsa_credential_specs([{'item': web, 'credential_spec': spec}, {'item': new, 'credential_spec': None}])
+    assert list(specs) == ['WebApp01']
+    assert specs['WebApp01']['file_name'] == 'contoso_webapp01.json' and specs['WebApp01']['json'] == '{}'
+    assert specs['WebApp01']['kubernetes_role_bindings'] == gmsa_role_bindings(web, spec['kubernetes_rbac'])
+    assert len(specs['WebApp01']['kubernetes_role_bindings']) == 1
+
+
 def _verify_result(name, principal, failed=(), skipped=()):
     checks = [{'name': check, 'ok': check not in failed, 'detail': 'fix %s' % check}
               for check in ('kds_root_key', 'account', 'spns', 'spns_unique', 'principal_allowed', 'password_read',
@@ -143,7 +157,8 @@ def test_the_verify_table_has_one_row_per_gmsa_and_principal_with_each_check_and
 
 def test_the_filters_are_registered_under_their_documented_names():
     filters = FilterModule().filters()
-    assert set(filters) == {'gmsa_application', 'gmsa_applications', 'gmsa_role_bindings', 'gmsa_verify_table'}
+    assert set(filters) == {'gmsa_application', 'gmsa_applications', 'gmsa_credential_specs', 'gmsa_role_bindings',
+                            'gmsa_verify_table'}
     for name in filters:
         assert (REPO / 'plugins' / 'filter' / ('%s.yml' % name)).is_file(), name
 

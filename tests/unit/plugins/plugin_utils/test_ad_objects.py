@@ -29,6 +29,7 @@ class FakeDirectory:
         self.well_known = well_known or {}
         self.requests = []
         self.facts = SimpleNamespace(dn=DOMAIN_DN, dns_name='contoso.com')
+        self.remembered = {}
 
     def read(self, dn, attributes):
         self.requests.append(('read', dn))

@@ -40,6 +40,7 @@ class FakeDirectory:
         self.entries = list(entries)
         self.searches = []
         self.facts = SimpleNamespace(dn=DOMAIN_DN, dns_name='contoso.com', schema_dn='CN=Schema,CN=Configuration,' + DOMAIN_DN)
+        self.remembered = {}
         self.candidate = Candidate('192.0.2.10', 'dc01.contoso.com')
         self.settings = ConnectionSettings(servers=(), domain_name='contoso.com', port=port, tls_mode=tls_mode,
                                            validate_certs=True, ca_cert=None, tls_server_name=None, auth='simple',

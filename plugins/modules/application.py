@@ -1,0 +1,256 @@
+# Copyright (c) wincontainers.gmsa contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: application
+short_description: Make everything one application's containers need in Active Directory, in one step
+version_added: 0.1.0
+description:
+  - Ensures, for one application, the security group allowed to read the gMSA password, the portable user of
+    hosts outside the domain (when O(portable_user) is given), the gMSA with its SPNs, readable by that group, and
+    the gMSA's credential spec (when O(credential_spec) is given). The role C(wincontainers.gmsa.service_accounts)
+    runs it once for every application of the inventory.
+  - Each part is done exactly as M(wincontainers.gmsa.user), M(wincontainers.gmsa.group),
+    M(wincontainers.gmsa.service_account) and M(wincontainers.gmsa.credential_spec) do it alone; use those for
+    anything this module does not offer, and for removal (C(playbooks/remove.yml)).
+  - 'All or nothing: every part is first read and checked without writing, so bad input anywhere fails before
+    anything is made. When the domain controller then refuses a later part (for example an account that may
+    create groups but not gMSAs), the objects this task had created are deleted again and the error says so: no
+    group is left without its gMSA.'
+  - One task item costs one Ansible loop item instead of three or four, which is most of the time of a run that
+    changes nothing (docs/performance.md).
+author:
+  - wincontainers.gmsa maintainers (@wincontainers)
+extends_documentation_fragment:
+  - wincontainers.gmsa.ad_connection
+  - wincontainers.gmsa.ad_connection.attributes
+attributes:
+  check_mode:
+    description:
+      - Reads and checks everything, writes nothing. An object that would be created cannot be looked up yet, so
+        the parts after it are shown without it (the gMSA without its group, the group without the portable
+        user), and there is no credential spec for a gMSA that does not exist yet.
+    support: full
+  diff_mode:
+    description: One diff per part (portable user, group, gMSA, credential spec file), each headed by its name.
+    support: full
+options:
+  name:
+    description:
+      - The gMSA's name, without the trailing C($), as for M(wincontainers.gmsa.service_account).
+    type: str
+    required: true
+  dns_hostname:
+    description:
+      - The gMSA's DNS host name; defaults to C(<name>.<domain>) when the gMSA is created.
+    type: str
+  spns:
+    description:
+      - The gMSA's service principal names, as O(wincontainers.gmsa.service_account#module:spns). A new gMSA gets
+        C(host/<name>) and C(host/<dns_hostname>) from the DC; O(spns.set) must list them to keep them.
+      - Each SPN must be free in the forest.
+    type: dict
+    suboptions:
+      add:
+        description: SPNs the gMSA must have; others stay.
+        type: list
+        elements: str
+      remove:
+        description: SPNs the gMSA must not have; others stay.
+        type: list
+        elements: str
+      set:
+        description: Exactly these SPNs, C(host/) ones included. Cannot be combined with O(spns.add) or O(spns.remove).
+        type: list
+        elements: str
+  path:
+    description: DN of the OU or container of the gMSA; defaults to the domain's Managed Service Accounts container.
+    type: str
+  description:
+    description: The gMSA's description.
+    type: str
+  group:
+    description:
+      - The group whose members may read the gMSA's password, as for M(wincontainers.gmsa.group). It is the only
+        principal the gMSA's O(wincontainers.gmsa.service_account#module:allowed_to_retrieve_password) names.
+    type: dict
+    required: true
+    suboptions:
+      name:
+        description: The group's name (C(cn)).
+        type: str
+        required: true
+      sam_account_name:
+        description: The name the group is found by; defaults to O(group.name).
+        type: str
+      path:
+        description: DN of the OU or container of the group; defaults to the domain's Users container.
+        type: str
+      scope:
+        description: The group scope.
+        type: str
+        choices: [domain_local, global, universal]
+        default: domain_local
+      description:
+        description: The group's description.
+        type: str
+      members:
+        description:
+          - The group's members (the container hosts' computer accounts), as
+            O(wincontainers.gmsa.group#module:members). The portable user, when given, is always one of them.
+        type: dict
+        suboptions:
+          add:
+            description: Principals that must be members; other members stay.
+            type: list
+            elements: str
+          remove:
+            description: Principals that must not be members; other members stay.
+            type: list
+            elements: str
+          set:
+            description: Exactly these principals (and the portable user). Cannot be combined with add or remove.
+            type: list
+            elements: str
+  portable_user:
+    description:
+      - The standard user whose credentials the ccg.exe plug-in of hosts outside the domain uses to read the
+        gMSA password, as for M(wincontainers.gmsa.user). It is created enabled and made a member of O(group).
+      - Leave it out for domain-joined hosts.
+    type: dict
+    suboptions:
+      name:
+        description: The user's name (C(cn)).
+        type: str
+        required: true
+      sam_account_name:
+        description: The name the user is found by and logs on with; defaults to O(portable_user.name).
+        type: str
+      path:
+        description: DN of the OU or container of the user; defaults to the domain's Users container.
+        type: str
+      password:
+        description:
+          - The user's password, from Ansible Vault or a secret store. Required to create the user. Never shown.
+        type: str
+      update_password:
+        description:
+          - V(on_create) sets O(portable_user.password) only when the user is created; V(always) also writes it
+            when a logon with it fails (the secret store holds the truth).
+        type: str
+        choices: [on_create, always]
+        default: on_create
+      password_never_expires:
+        description:
+          - An expired password stops every container of the application until the plug-in's secret is updated,
+            hence the default.
+        type: bool
+        default: true
+      description:
+        description: The user's description.
+        type: str
+  credential_spec:
+    description:
+      - The gMSA's credential spec, as M(wincontainers.gmsa.credential_spec) builds it; leave it out to build none.
+    type: dict
+    suboptions:
+      dest:
+        description: A file to write the credential spec JSON to; when not given it is only returned.
+        type: path
+      additional_accounts:
+        description: More gMSAs the containers may use, as O(wincontainers.gmsa.credential_spec#module:additional_accounts).
+        type: list
+        elements: raw
+        default: []
+      host_account_config:
+        description:
+          - The plug-in of hosts outside the domain, as O(wincontainers.gmsa.credential_spec#module:host_account_config).
+        type: dict
+        suboptions:
+          plugin_guid:
+            description: COM class ID of the plug-in, with or without braces.
+            type: str
+            required: true
+          plugin_input:
+            description: The plug-in's input string (a dictionary is written as a JSON string).
+            type: raw
+            required: true
+          portable_ccg_version:
+            description: Version of the portable CCG interface.
+            type: str
+            default: '1'
+      kubernetes_name:
+        description: Name of the GMSACredentialSpec resource; defaults to the gMSA's name in lower case.
+        type: str
+seealso:
+  - module: wincontainers.gmsa.group
+  - module: wincontainers.gmsa.user
+  - module: wincontainers.gmsa.service_account
+  - module: wincontainers.gmsa.credential_spec
+  - module: wincontainers.gmsa.verify
+'''
+
+EXAMPLES = r'''
+- name: WebApp01 for domain-joined container hosts
+  wincontainers.gmsa.application:
+    name: WebApp01
+    spns:
+      add: [http/webapp01.contoso.com]
+    group:
+      name: WebApp01 Authorized Hosts
+      sam_account_name: WebApp01Hosts
+      members:
+        set: [HOST01$, HOST02$]
+    credential_spec:
+      dest: /srv/credspecs/contoso_webapp01.json
+  register: webapp01
+
+- name: Reports01 for container hosts outside the domain, with the ccg.exe plug-in
+  wincontainers.gmsa.application:
+    name: Reports01
+    group:
+      name: Reports01 Authorized Hosts
+      sam_account_name: Reports01Hosts
+    portable_user:
+      name: Reports01-ccg
+      password: "{{ vault_reports01_ccg_password }}"
+      update_password: always
+    credential_spec:
+      host_account_config:
+        plugin_guid: '{E4781092-F116-4B79-B55E-28EB6A224E26}'
+        plugin_input: gmsa-system:reports01-ccg
+'''
+
+RETURN = r'''
+portable_user:
+  description: The portable user as M(wincontainers.gmsa.user) returns it; null when O(portable_user) is not given.
+  returned: success
+  type: dict
+  sample: {dn: "CN=Reports01-ccg,CN=Users,DC=contoso,DC=com", sid: S-1-5-21-3623811015-3361044348-30300820-1131,
+           upn: Reports01-ccg@contoso.com, sam_account_name: Reports01-ccg, enabled: true, password_changed: false}
+group:
+  description: The group as M(wincontainers.gmsa.group) returns it (C(dn), C(sid), C(members)).
+  returned: success
+  type: dict
+  sample: {dn: "CN=WebApp01 Authorized Hosts,CN=Users,DC=contoso,DC=com",
+           sid: S-1-5-21-3623811015-3361044348-30300820-1124, members: ["CN=HOST01,CN=Computers,DC=contoso,DC=com"]}
+service_account:
+  description:
+    - The gMSA as M(wincontainers.gmsa.service_account) returns it (C(dn), C(sid), C(guid), C(sam_account_name),
+      C(dns_hostname), C(spns), C(allowed_to_retrieve_password), ...).
+  returned: success
+  type: dict
+  sample: {dn: "CN=WebApp01,CN=Managed Service Accounts,DC=contoso,DC=com", sam_account_name: WebApp01$,
+           spns: [host/webapp01.contoso.com, http/webapp01.contoso.com]}
+credential_spec:
+  description:
+    - The credential spec as M(wincontainers.gmsa.credential_spec) returns it (C(credential_spec), C(json),
+      C(file_name), C(kubernetes), C(kubernetes_rbac), and C(dest) when written).
+    - Null when O(credential_spec) is not given, and in check mode for a gMSA that would be created.
+  returned: success
+  type: dict
+  sample: {file_name: contoso_webapp01.json, dest: /srv/credspecs/contoso_webapp01.json}
+'''
