@@ -23,7 +23,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spe
     require_service_accounts,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._files import ensure_file
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._files import check_writable, ensure_file
 
 display = Display()
 
@@ -75,8 +75,11 @@ class ActionModule(ADActionBase):
     @staticmethod
     def parsed_options(params):
         """The options that need no directory, checked: (account, additional accounts, host account config,
-        Kubernetes name). An action that makes the gMSA first checks them before it makes anything."""
+        Kubernetes name), and that ``dest`` can be written. An action that makes the gMSA first checks them
+        before it makes anything."""
         account = account_name(params['account'])
+        if params['dest']:
+            check_writable(params['dest'])
         return (account, parse_additional_accounts(params['additional_accounts']),
                 parse_host_account_config(params['host_account_config']),
                 check_kubernetes_name(params['kubernetes_name'] or default_kubernetes_name(account)))

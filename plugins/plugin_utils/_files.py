@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Optional
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,20 @@ def ensure_file(path, text, mode, check_mode):
     if changed and not check_mode:
         _write(path, text, mode)
     return FileChange(changed, before)
+
+
+def check_writable(path, field='dest'):
+    """Fail now, naming ``field``, when ``path`` could not be written: it is a folder, a folder on its way is a
+    file, or the nearest existing folder may not be written to (the file is replaced through a new one there)."""
+    if os.path.isdir(path):
+        raise ADInputError('%s: %s is a folder; give the path of the file to write' % (field, path))
+    folder = os.path.dirname(os.path.abspath(path))
+    while not os.path.lexists(folder):
+        folder = os.path.dirname(folder)
+    if not os.path.isdir(folder):
+        raise ADInputError('%s: cannot write %s: %s is a file, not a folder' % (field, path, folder))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ADInputError('%s: cannot write %s: the folder %s is not writable for this user' % (field, path, folder))
 
 
 def _read(path):

@@ -31,7 +31,7 @@ def cleanup(lab):
 
 
 def application_task(tmp_path, name='apptWeb01', spns='[http/apptweb01.gmsa.test]', members='[appt-host1$]',
-                     portable_user=True):
+                     portable_user=True, dest=None):
     user = ('    portable_user: {name: %s-ccg, password: "%s", update_password: always}\n' % (name, PASSWORD)
             if portable_user else '')
     return ('- wincontainers.gmsa.application:\n'
@@ -42,7 +42,7 @@ def application_task(tmp_path, name='apptWeb01', spns='[http/apptweb01.gmsa.test
             '    credential_spec:\n'
             '      dest: %s/%s.json\n'
             '      host_account_config: {plugin_guid: "{E4781092-F116-4B79-B55E-28EB6A224E26}", plugin_input: "x:%s"}\n'
-            '  register: out\n') % (name, spns, name, name, members, user, tmp_path, name.lower(), name)
+            '  register: out\n') % (name, spns, name, name, members, user, dest or tmp_path, name.lower(), name)
 
 
 def entry_of(lab, sam, attributes=('objectSid',)):
@@ -108,6 +108,8 @@ def test_makes_every_part_and_a_second_run_changes_nothing(run_playbook, lab, cl
 @pytest.mark.parametrize('case, options, expected', [
     ('an SPN another account holds', dict(spns='[HOST/dc1.gmsa.test]'), 'spns: HOST/dc1.gmsa.test is already held'),
     ('a member that does not exist', dict(members='[appt-nohost$]'), 'group.members'),
+    ('a credential spec file that cannot be written', dict(dest='/etc/hostname/specs'),
+     'credential_spec.dest: cannot write /etc/hostname/specs/apptweb01.json: /etc/hostname is a file, not a folder'),
 ])
 def test_bad_input_in_a_later_part_fails_before_anything_is_made(
         run_playbook, lab, cleanup, tmp_path, case, options, expected):
