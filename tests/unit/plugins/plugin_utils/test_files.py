@@ -22,4 +22,3 @@ def test_a_file_on_the_way_is_refused(tmp_path):
     (tmp_path / 'plain').write_text('')
     with pytest.raises(ADInputError, match=r'^dest: cannot write .*/plain/x/spec.json: .*/plain is a file, not a folder$'):
         check_writable(str(tmp_path / 'plain' / 'x' / 'spec.json'))
-
