@@ -77,7 +77,7 @@ class Measurement:
     run: str
     n: int
     wall_s: float
-    cpu_s: float
+    cpu_s: float | None             # None: not measured (the DC alone's CPU is the DC's own)
     peak_rss_mb: float = 0.0       # the whole process tree, summed (counts shared pages in every process)
     peak_pss_mb: float = 0.0       # the whole process tree, shared pages divided among their users
     max_process_rss_mb: float = 0.0
@@ -315,7 +315,7 @@ class Bench:
                                  {'sAMAccountName': name + '$', 'dNSHostName': fqdn, 'msDS-ManagedPasswordInterval': 30,
                                   'servicePrincipalName': ['host/' + name, 'host/' + fqdn, 'http/' + fqdn]})
                 gmsa_seconds += time.perf_counter() - gmsa_started
-            measurement = Measurement('dc_alone', n, time.perf_counter() - started, 0.0, load_average=load,
+            measurement = Measurement('dc_alone', n, time.perf_counter() - started, None, load_average=load,
                                       task_seconds={GMSA_TASK: gmsa_seconds})
             connection.unbind()
             timings.append(measurement)
@@ -370,8 +370,9 @@ def changed_count(stdout):
 
 
 def report(item):
-    print('  %-13s N=%-4d %7.2f s wall  %6.2f s CPU  %6.0f MB RSS  ops %-6s sockets %s  (load %.1f; runs %s)'
-          % (item.run, item.n, item.wall_s, item.cpu_s, item.peak_rss_mb, item.ldap_operations, item.sockets_opened,
+    cpu = '%6.2f s CPU' % item.cpu_s if item.cpu_s is not None else '  (no CPU)'
+    print('  %-13s N=%-4d %7.2f s wall  %s  %6.0f MB RSS  ops %-6s sockets %s  (load %.1f; runs %s)'
+          % (item.run, item.n, item.wall_s, cpu, item.peak_rss_mb, item.ldap_operations, item.sockets_opened,
              item.load_average, item.all_wall_s), flush=True)
 
 
@@ -386,7 +387,7 @@ def rows(measurements):
             'n': item.n,
             'wall_s': round(item.wall_s, 2),
             'per_application_ms': round(item.wall_s / item.n * 1000, 1),
-            'cpu_s': round(item.cpu_s, 2),
+            'cpu_s': round(item.cpu_s, 2) if item.cpu_s is not None else None,
             'ldap_operations': item.ldap_operations,
             'ldap_operations_per_application': (round(item.ldap_operations / item.n, 2)
                                                 if item.ldap_operations is not None else None),
@@ -419,8 +420,8 @@ def markdown(table, meta):
     for row in table:
         def shown(value, form='%s'):
             return '' if value is None else form % value
-        lines.append('| %s | %d | %.2f | %.1f | %.2f | %s | %s | %s | %s | %s |' % (
-            row['what'], row['n'], row['wall_s'], row['per_application_ms'], row['cpu_s'],
+        lines.append('| %s | %d | %.2f | %.1f | %s | %s | %s | %s | %s | %s |' % (
+            row['what'], row['n'], row['wall_s'], row['per_application_ms'], shown(row['cpu_s'], '%.2f'),
             shown(row['ldap_operations_per_application']), shown(row['sockets_opened']),
             shown(row['peak_rss_mb'], '%.0f'), shown(row['peak_pss_mb'], '%.0f'),
             shown(row['times_faster_than_samba_tool'], '%.1f')))
