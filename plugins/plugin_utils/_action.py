@@ -52,6 +52,7 @@ class ADActionBase(ActionBase):
                 raise ADInputError(validation_line(validation.error_messages))
             params = validation.validated_parameters
             directory = directory_for(ConnectionSettings.from_params(params))
+            directory.accounts_read.forget()
             result.update(self.run_ad(directory, params))
             record_usage(self._task.action, directory)
         except ADError as exc:

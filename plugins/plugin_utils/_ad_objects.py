@@ -120,10 +120,17 @@ def accounts_named(directory, names, attributes, computer_accounts=False, same_c
     """Every object whose sAMAccountName is one of ``names``, found with one search of the domain.
 
     ``computer_accounts`` also finds name$ (a computer or gMSA written without its $);
-    ``same_common_name`` also every account whose common name is one of ``names``.
+    ``same_common_name`` also every account whose common name is one of ``names``. Names an earlier
+    search of this task item already covered (``Directory.accounts_read``) need no search.
     """
-    return directory.search(directory.facts.dn, account_name_filter(names, computer_accounts, same_common_name),
-                            list(attributes))
+    searched = [variant for name in names for variant in ((name, name + '$') if computer_accounts else (name,))]
+    known = [directory.accounts_read.entries(name, attributes) for name in searched]
+    if not same_common_name and None not in known:
+        return list({id(entry): entry for entries in known for entry in entries}.values())
+    found = directory.search(directory.facts.dn, account_name_filter(names, computer_accounts, same_common_name),
+                             list(attributes))
+    directory.accounts_read.note(searched, attributes, found)
+    return found
 
 
 def account_name_filter(names, computer_accounts=False, same_common_name=False):

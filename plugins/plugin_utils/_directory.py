@@ -123,6 +123,38 @@ class DomainFacts:
         }
 
 
+class AccountsRead:
+    """What searches by sAMAccountName found while one task item runs: for each name searched, the
+    attributes asked for and the entries found (none: the name is free).
+
+    The parts of one item ask about the same accounts: an application's group is also its gMSA's
+    password reader, its gMSA also its credential spec's account. They are answered from here instead
+    of searching again. A write may change what was read, so it forgets everything, as does the start
+    of each item: nothing read here outlives the item that read it."""
+
+    def __init__(self):
+        self._by_name = {}
+
+    def note(self, names, attributes, entries):
+        asked = frozenset(attribute.lower() for attribute in attributes)
+        found = {}
+        for entry in entries:
+            found.setdefault((entry.text('sAMAccountName') or '').lower(), []).append(entry)
+        for name in names:
+            self._by_name[name.lower()] = (asked, found.get(name.lower(), []))
+
+    def entries(self, name, attributes):
+        """The entries named ``name``, read with at least ``attributes``; None when no search of this item
+        asked that."""
+        known = self._by_name.get(name.lower())
+        if known is None or not known[0].issuperset(attribute.lower() for attribute in attributes):
+            return None
+        return known[1]
+
+    def forget(self):
+        self._by_name.clear()
+
+
 # --------------------------------------------------------------- directory
 class Directory:
     """A bound connection to one domain controller, and what it has learnt about the domain."""
@@ -134,6 +166,7 @@ class Directory:
         self._facts = None
         # What does not change while a task runs, read once per connection (e.g. well-known container DNs).
         self.remembered = {}
+        self.accounts_read = AccountsRead()
 
     # searches -----------------------------------------------------------
     def search(self, base, ldap_filter, attributes, scope='subtree', controls=None):
@@ -195,6 +228,8 @@ class Directory:
 
     def _call(self, action, target, operation, *args, ok_codes=('success',), **kwargs):
         where = '%s of %s' % (action, target or 'the rootDSE')
+        if operation != 'search':
+            self.accounts_read.forget()
         try:
             try:
                 getattr(self.connection, operation)(*args, **kwargs)

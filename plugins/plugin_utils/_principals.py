@@ -16,7 +16,9 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory impo
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import check_dn, same_dn
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
 
-PRINCIPAL_ATTRIBUTES = ['objectSid', 'sAMAccountName', 'userPrincipalName', 'objectClass']
+# What a Principal is made of; a search also reads userPrincipalName, to match names written as UPNs.
+PRINCIPAL_ATTRIBUTES = ['objectSid', 'sAMAccountName', 'objectClass']
+SEARCHED_ATTRIBUTES = PRINCIPAL_ATTRIBUTES + ['userPrincipalName']
 
 
 @dataclass(frozen=True)
@@ -92,13 +94,13 @@ def resolve_principals(directory, texts, field):
     single error before anything is written.
     """
     wanted = [parse_principal(text, field) for text in texts]
-    if not wanted:
-        return []
-    found = directory.search(directory.facts.dn, '(|%s)' % ''.join(w.ldap_filter() for w in wanted),
-                             PRINCIPAL_ATTRIBUTES)
+    read_before = [_read_before(directory, item) for item in wanted]
+    searched = [item for item, entry in zip(wanted, read_before) if entry is None]
+    found = directory.search(directory.facts.dn, '(|%s)' % ''.join(w.ldap_filter() for w in searched),
+                             SEARCHED_ATTRIBUTES) if searched else []
     resolved, unknown, ambiguous = [], [], []
-    for item in wanted:
-        entry = _pick(item, found)
+    for item, entry in zip(wanted, read_before):
+        entry = entry or _pick(item, found)
         if entry is None:
             (ambiguous if _is_ambiguous(item, found) else unknown).append(item.text)
         else:
@@ -110,6 +112,15 @@ def resolve_principals(directory, texts, field):
         raise ADInputError('%s: %s match more than one account; give the DN or SID instead'
                            % (field, ', '.join(repr(t) for t in ambiguous)))
     return resolved
+
+
+def _read_before(directory, item):
+    """The account an earlier search of this task item found under exactly this sAMAccountName, or None. The
+    search would pick it too: an exact name wins over name$."""
+    if item.kind != 'sam':
+        return None
+    entries = directory.accounts_read.entries(item.value, PRINCIPAL_ATTRIBUTES)
+    return entries[0] if entries and len(entries) == 1 else None
 
 
 def _pick(item, entries):

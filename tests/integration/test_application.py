@@ -105,6 +105,22 @@ def test_makes_every_part_and_a_second_run_changes_nothing(run_playbook, lab, cl
     assert_nothing_written(lab, before, OURS)
 
 
+def test_a_run_that_changes_nothing_reads_each_account_once(run_playbook, cleanup, tmp_path):
+    """The gMSA's password reader is the group the item read just before, and the credential spec's account the gMSA
+    it read: neither is searched again. The second item's operations are one item's, without the connection's."""
+    tasks = ('- wincontainers.gmsa.application:\n'
+             '    name: "{{ item }}"\n'
+             '    group: {name: "{{ item }} Authorized Hosts", sam_account_name: "{{ item }}Hosts"}\n'
+             '    credential_spec: {dest: "%s/{{ item }}.json"}\n'
+             '  loop: [apptA, apptB]\n') % tmp_path
+    assert run_playbook(tasks).rc == 0
+    usage_log = tmp_path / 'usage.jsonl'
+    again = run_playbook(tasks, extra_env={'GMSA_AD_USAGE_LOG': str(usage_log)})
+    assert again.rc == 0 and again.result()['changed'] is False, again.output
+    first, second = [json.loads(line)['operations'] for line in usage_log.read_text().splitlines()]
+    assert second - first == 2  # the group, then the gMSA
+
+
 @pytest.mark.parametrize('case, options, expected', [
     ('an SPN another account holds', dict(spns='[HOST/dc1.gmsa.test]'), 'spns: HOST/dc1.gmsa.test is already held'),
     ('a member that does not exist', dict(members='[appt-nohost$]'), 'group.members'),

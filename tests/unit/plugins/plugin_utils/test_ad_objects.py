@@ -10,11 +10,12 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects imp
     MANAGED_SERVICE_ACCOUNTS_CONTAINER,
     USERS_CONTAINER,
     account_name_filter,
+    accounts_named,
     container_for,
     find_account,
     kind_of,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import Entry
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import AccountsRead, Directory, Entry
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 
 DOMAIN_DN = 'DC=contoso,DC=com'
@@ -30,6 +31,7 @@ class FakeDirectory:
         self.requests = []
         self.facts = SimpleNamespace(dn=DOMAIN_DN, dns_name='contoso.com')
         self.remembered = {}
+        self.accounts_read = AccountsRead()
 
     def read(self, dn, attributes):
         self.requests.append(('read', dn))
@@ -105,3 +107,41 @@ def test_two_objects_with_one_name_are_a_conflict_to_resolve():
     with pytest.raises(ADError, match='more than one object'):
         find_account(directory, 'g', ['objectClass'], 'group')
     assert find_account(FakeDirectory(), 'g', ['objectClass'], 'group') is None
+
+
+# ------------------------------------------------------------------ accounts read earlier in the same item
+def test_a_name_searched_earlier_in_the_item_is_answered_without_a_search():
+    gmsa = account('CN=web01,CN=Managed Service Accounts,' + DOMAIN_DN, 'web01$', GMSA_CLASSES)
+    directory = FakeDirectory([gmsa])
+    assert accounts_named(directory, ['web01'], ['objectClass', 'sAMAccountName', 'cn'], computer_accounts=True) == [gmsa]
+    assert accounts_named(directory, ['WEB01'], ['sAMAccountName'], computer_accounts=True) == [gmsa]
+    assert len(directory.requests) == 1
+
+
+def test_a_free_name_is_remembered_as_free():
+    directory = FakeDirectory()
+    assert accounts_named(directory, ['g'], ['objectClass']) == []
+    assert accounts_named(directory, ['g'], ['objectClass']) == []
+    assert len(directory.requests) == 1
+
+
+@pytest.mark.parametrize('names, attributes, options', [
+    (['web01'], ['objectClass', 'description'], {}),               # an attribute not read then
+    (['web01', 'web02'], ['objectClass'], {}),                      # a name not searched then
+    (['web01'], ['objectClass'], {'computer_accounts': True}),      # nor was web01$
+    (['web01'], ['objectClass'], {'same_common_name': True}),       # nor other accounts' common names
+])
+def test_what_the_earlier_search_did_not_cover_is_searched(names, attributes, options):
+    directory = FakeDirectory([account('CN=web01,' + DOMAIN_DN, 'web01', ['user'])])
+    accounts_named(directory, ['web01'], ['objectClass', 'sAMAccountName'])
+    accounts_named(directory, names, attributes, **options)
+    assert len(directory.requests) == 2
+
+
+def test_a_write_forgets_what_the_item_read():
+    connection = SimpleNamespace(result={'description': 'success'}, add=lambda *args, **kwargs: True)
+    directory = Directory(connection, candidate=None, settings=None)
+    directory.accounts_read.note(['g'], ['objectClass'], [])
+    assert directory.accounts_read.entries('g', ['objectClass']) == []
+    directory.add('CN=g,' + DOMAIN_DN, ['group'], {'sAMAccountName': 'g'})
+    assert directory.accounts_read.entries('g', ['objectClass']) is None

@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils import _principals, _service_accounts
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import Candidate, ConnectionSettings
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import Entry, sid_to_bytes
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import AccountsRead, Entry, sid_to_bytes
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._security_descriptor import (
     build_membership_descriptor,
@@ -41,6 +41,7 @@ class FakeDirectory:
         self.searches = []
         self.facts = SimpleNamespace(dn=DOMAIN_DN, dns_name='contoso.com', schema_dn='CN=Schema,CN=Configuration,' + DOMAIN_DN)
         self.remembered = {}
+        self.accounts_read = AccountsRead()
         self.candidate = Candidate('192.0.2.10', 'dc01.contoso.com')
         self.settings = ConnectionSettings(servers=(), domain_name='contoso.com', port=port, tls_mode=tls_mode,
                                            validate_certs=True, ca_cert=None, tls_server_name=None, auth='simple',
