@@ -105,25 +105,17 @@ def step_arguments(params):
         'service_account': ServiceAccountAction.step_params(dict(
             name=params['name'], dns_hostname=params['dns_hostname'], spns=params['spns'], path=params['path'],
             description=params['description']), None),
-        'credential_spec': credential_spec_arguments(credential_spec, params['name']) if credential_spec else None,
+        'credential_spec': CredentialSpecAction.step_params(
+            dict(credential_spec, account=params['name']), 'credential_spec') if credential_spec else None,
     }
-
-
-def credential_spec_arguments(options, account):
-    """The credential spec step's arguments, their directory-free checks done now: a rehearsal that would create
-    the gMSA cannot run that step, and bad input must still fail before anything is made."""
-    args = CredentialSpecAction.step_params(dict(options, account=account), 'credential_spec')
-    try:
-        CredentialSpecAction.parsed_options(args)
-    except ADInputError as exc:
-        raise named_in('credential_spec', exc) from exc
-    return args
 
 
 def planned_arguments(field, steps, results):
     """The arguments of one step given what the steps before it found (None: no such step, or not yet).
 
-    In check mode an object that would be created cannot be looked up yet: the later steps go on without it."""
+    In check mode an object that would be created cannot be looked up yet: the later steps go on without it.
+    The credential spec waits for its gMSA; its checks that need no directory are made now, so that bad input
+    fails before anything is made."""
     args = steps[field]
     user, group, gmsa = results['portable_user'], results['group'], results['service_account']
     if args is None:
@@ -136,6 +128,10 @@ def planned_arguments(field, steps, results):
         group_name = steps['group']['sam_account_name'] or steps['group']['name']
         return dict(args, allowed_to_retrieve_password=None if group['sid'] is None else {'set': [group_name]})
     if field == 'credential_spec' and gmsa['sid'] is None:
+        try:
+            CredentialSpecAction.parsed_options(args)
+        except ADInputError as exc:
+            raise named_in('credential_spec', exc) from exc
         return None
     return args
 
