@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import ntpath
 import re
+import shlex
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application import gmsa_applications
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import plugin_clsid
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import known_plugin
 
 DOCUMENTATION = r'''
 name: container_host_plan
@@ -70,6 +73,22 @@ options:
     description: Whether the DNS client of hosts outside the domain is pointed at I(dns_servers).
     type: bool
     default: true
+  runtime:
+    description:
+      - The host's container runtime, as C(wincontainers.gmsa.container_host_runtime) describes it.
+      - Only Docker reads credential spec files; on a containerd node no file is written and no smoke test runs.
+    type: dict
+  interfaces:
+    description: The host's network adapters (C(ansible_facts.interfaces) of C(ansible.windows.setup)).
+    type: list
+    elements: dict
+    default: []
+  adapters:
+    description:
+      - Names of the adapters whose DNS servers are set. Empty means those with a default gateway.
+    type: list
+    elements: str
+    default: []
 '''
 
 EXAMPLES = r'''
@@ -105,12 +124,17 @@ _value:
       elements: str
     plugins:
       description:
-        - ccg.exe plug-ins to register, each with C(guid) and C(installer), null or a dict with C(path),
-          C(arguments) and C(product_id) (null when not given).
+        - ccg.exe plug-ins to register, each with C(guid), C(name), C(installer) (null or a dict with C(path),
+          C(arguments) and C(product_id), null when not given) and C(missing), the line that says what to
+          install when the plug-in is not there.
       type: list
       elements: dict
     dns_servers:
-      description: DNS servers to set on every adapter; empty means the DNS client is left alone.
+      description: DNS servers to set on the adapters of I(dns_adapters); empty means the DNS client is left alone.
+      type: list
+      elements: str
+    dns_adapters:
+      description: The adapters whose DNS servers are set.
       type: list
       elements: str
     credential_specs:
@@ -121,8 +145,10 @@ _value:
       description: Files this collection wrote that no application wants any more.
       type: list
       elements: str
-    ledger_before:
-      description: Ledger text to write before files are written or removed (wanted and stale files).
+    ledger_written:
+      description:
+        - Ledger text once the files are written, before stale files are removed (the files it named and the new
+          ones), so that the ledger never names a file that is not there.
       type: str
     ledger:
       description: Ledger text once the stale files are gone.
@@ -137,6 +163,7 @@ _value:
 CONTAINERS_FEATURE = 'Containers'
 AD_POWERSHELL_FEATURE = 'RSAT-AD-PowerShell'
 
+LEDGER_NAME = 'wincontainers-gmsa-files.txt'
 LEDGER_HEADER = ('# Credential spec files written by the wincontainers.gmsa collection.\n'
                  '# It removes a file listed here once no application uses it; other files are left alone.\n')
 
@@ -155,7 +182,8 @@ def ledger_files(text):
 
 
 def ledger_text(names):
-    return LEDGER_HEADER + ''.join('%s\n' % name for name in sorted(set(names), key=str.lower))
+    unique = {name.lower(): name for name in names}
+    return LEDGER_HEADER + ''.join('%s\n' % unique[key] for key in sorted(unique))
 
 
 def plugin_guid(application):
@@ -198,6 +226,18 @@ def dns_addresses(values):
     return addresses
 
 
+def dns_adapters(interfaces, wanted):
+    """The adapters whose DNS servers are set: those named, else those with a default gateway.
+
+    The internal switches of containers and Kubernetes (vEthernet (nat), the HNS networks) route nowhere and
+    have no gateway; the host's own connection keeps one, even where HNS moved it to a vEthernet adapter.
+    """
+    if wanted:
+        return list(wanted)
+    return [interface['connection_name'] for interface in interfaces or []
+            if interface.get('default_gateway') and interface.get('connection_name')]
+
+
 def served_applications(applications, group_names):
     """The applications with state present whose container_hosts group the host is in, defaults filled in."""
     groups = set(group_names or [])
@@ -205,10 +245,18 @@ def served_applications(applications, group_names):
             if application['state'] == 'present' and application['container_hosts'] in groups]
 
 
+def plugin_entry(guid, installers):
+    plugin = known_plugin(guid)
+    return {'guid': guid, 'installer': installers[0] if installers else None, 'name': plugin.name,
+            'missing': '%s (%s) is not installed on this host: its COM class is not registered. To install it, %s; '
+                       'or set plugin.installer' % (plugin.name, guid, plugin.install)}
+
+
 def container_host_plan(applications, credential_specs, group_names, domain_member, domain='', ledger='',
-                        dns_servers=None, manage_dns=True):
+                        dns_servers=None, manage_dns=True, runtime=None, interfaces=None, adapters=None):
     served = served_applications(applications, group_names)
     credential_specs = credential_specs or {}
+    runtime = runtime or {'engine': 'docker', 'spec_dir': ''}
     problems = []
     wanted = []
     service_accounts = []
@@ -258,31 +306,99 @@ def container_host_plan(applications, credential_specs, group_names, domain_memb
 
     # DNS belongs to the domain on a joined host; only a host outside any domain is pointed at the DCs.
     servers = []
+    adapter_names = []
     if plugins and manage_dns and not domain_member:
         servers = dns_addresses(dns_servers)
+        adapter_names = dns_adapters(interfaces, adapters)
         if not servers:
             problems.append('the host is outside the domain and needs the domain controllers as DNS servers: set '
                             'container_host_dns_servers (or container_host_manage_dns: false if DNS is already right)')
+        elif not adapter_names:
+            problems.append('no network adapter of the host has a default gateway, so none is known to reach the domain '
+                            'controllers: name them in container_host_dns_adapters')
+
+    if served and runtime['engine'] == 'none':
+        problems.append('the host has no container runtime (neither a docker nor a containerd service): install '
+                        'Docker (or Mirantis Container Runtime) or containerd first')
+    # Only Docker reads credential spec files; on containerd the kubelet hands the spec to the container.
+    if runtime['engine'] != 'docker':
+        wanted, smoke_tests = [], []
 
     wanted_names = {spec['file_name'].lower() for spec in wanted}
-    stale = [name for name in ledger_files(ledger) if name.lower() not in wanted_names]
+    recorded = ledger_files(ledger)
+    stale = [name for name in recorded if name.lower() not in wanted_names]
     features = [CONTAINERS_FEATURE] + ([AD_POWERSHELL_FEATURE] if service_accounts else [])
     return {
         'applications': [application['name'] for application in served],
         'problems': problems,
         'features': features,
         'service_accounts': service_accounts,
-        'plugins': [{'guid': guid, 'installer': installers[0] if installers else None}
-                    for guid, installers in plugins.items()],
+        'plugins': [plugin_entry(guid, installers) for guid, installers in plugins.items()],
         'dns_servers': servers,
+        'dns_adapters': adapter_names,
         'credential_specs': wanted,
         'stale_files': stale,
-        'ledger_before': ledger_text([spec['file_name'] for spec in wanted] + stale),
+        'ledger_written': ledger_text(recorded + [spec['file_name'] for spec in wanted]),
         'ledger': ledger_text([spec['file_name'] for spec in wanted]),
         'smoke_tests': smoke_tests,
     }
 
 
+# -------------------------------------------------------------- the container runtime
+DEFAULT_DOCKER_ROOT = 'C:\\ProgramData\\docker'
+DEFAULT_DOCKER_CONFIG = 'C:\\ProgramData\\docker\\config\\daemon.json'
+
+
+def dockerd_flag(command_line, *names):
+    """The value of a dockerd flag on the service's command line (--flag value, --flag=value, quoted or not)."""
+    try:
+        words = shlex.split(command_line or '', posix=False)
+    except ValueError:
+        words = (command_line or '').split()
+    for index, word in enumerate(words):
+        flag, equals, value = word.partition('=')
+        if flag in names:
+            value = value if equals else (words[index + 1] if index + 1 < len(words) else '')
+            return value.strip('"')
+    return ''
+
+
+def configured_data_root(daemon_config, config_file):
+    if not daemon_config:
+        return ''
+    try:
+        config = json.loads(daemon_config)
+    except ValueError as error:
+        raise AnsibleFilterError('%s is not JSON (%s): fix it; dockerd does not start with it either' % (config_file, error))
+    # data-root is today's name; graph the one older Docker releases read.
+    return str(config.get('data-root') or config.get('graph') or '') if isinstance(config, dict) else ''
+
+
+def container_host_runtime(services, docker_root='', docker_info=None, daemon_config=''):
+    by_name = {str(service.get('name', '')).lower(): service for service in services or []}
+    docker = by_name.get('docker')
+    engine = 'docker' if docker else 'containerd' if 'containerd' in by_name else 'none'
+    command_line = (docker or {}).get('path') or ''
+    flag_root = dockerd_flag(command_line, '--data-root', '--graph', '-g')
+    config_file = dockerd_flag(command_line, '--config-file') or DEFAULT_DOCKER_CONFIG
+    running = bool(docker) and docker.get('state') == 'started'
+    answered = (docker_info or {}).get('rc') == 0 and (docker_info or {}).get('stdout', '').strip()
+    root = (docker_root or (answered and docker_info['stdout'].strip()) or flag_root
+            or configured_data_root(daemon_config, config_file) or DEFAULT_DOCKER_ROOT)
+    spec_dir = ntpath.join(root, 'CredentialSpecs') if engine == 'docker' else ''
+    return {
+        'engine': engine,
+        'docker_running': running,
+        # Ask the daemon where it keeps its root when it runs; its configuration says it when it does not.
+        'ask_docker': running and not docker_root,
+        'read_config': engine == 'docker' and not docker_root and not flag_root,
+        'config_file': config_file,
+        'docker_root': root if engine == 'docker' else '',
+        'spec_dir': spec_dir,
+        'ledger_path': ntpath.join(spec_dir, LEDGER_NAME) if spec_dir else '',
+    }
+
+
 class FilterModule:
     def filters(self):
-        return {'container_host_plan': container_host_plan}
+        return {'container_host_plan': container_host_plan, 'container_host_runtime': container_host_runtime}
