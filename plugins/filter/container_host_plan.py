@@ -89,6 +89,12 @@ options:
     type: list
     elements: str
     default: []
+  check_mode:
+    description:
+      - Whether the play runs in check mode, where an application whose gMSA is only about to be made has no
+        credential spec yet; it is then listed in C(waiting) instead of being a problem.
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -112,6 +118,10 @@ _value:
       elements: str
     problems:
       description: Reasons the host cannot serve them as it is; the role stops when there are any.
+      type: list
+      elements: str
+    waiting:
+      description: In check mode, applications whose gMSA is still to be made, so that their spec is not known yet.
       type: list
       elements: str
     features:
@@ -208,11 +218,22 @@ def plugin_installer(application):
     return {'path': installer['path'], 'arguments': installer.get('arguments'), 'product_id': installer.get('product_id')}
 
 
-def spec_domain(name, spec):
+def spec_document(name, spec):
     try:
-        return json.loads(spec['json'])['DomainJoinConfig']['DnsName']
+        document = json.loads(spec['json'])
+        document['DomainJoinConfig']['DnsName']
     except (KeyError, TypeError, ValueError):
         raise AnsibleFilterError('%s: gmsa_credential_specs holds no credential spec JSON with DomainJoinConfig.DnsName' % name)
+    return document
+
+
+def file_text(document):
+    """The spec file's text, the same bytes whichever ansible-core writes it.
+
+    Before 2.19, a template whose text looks like a dict arrives at win_copy as a dict, which its action
+    plugin writes with json.dumps; the plan gives that same text to every version.
+    """
+    return json.dumps(document)
 
 
 def dns_addresses(values):
@@ -253,11 +274,12 @@ def plugin_entry(guid, installers):
 
 
 def container_host_plan(applications, credential_specs, group_names, domain_member, domain='', ledger='',
-                        dns_servers=None, manage_dns=True, runtime=None, interfaces=None, adapters=None):
+                        dns_servers=None, manage_dns=True, runtime=None, interfaces=None, adapters=None, check_mode=False):
     served = served_applications(applications, group_names)
     credential_specs = credential_specs or {}
     runtime = runtime or {'engine': 'docker', 'spec_dir': ''}
     problems = []
+    waiting = []
     wanted = []
     service_accounts = []
     plugins = {}   # GUID -> the installers applications name for it
@@ -267,15 +289,19 @@ def container_host_plan(applications, credential_specs, group_names, domain_memb
     for application in served:
         name = application['name']
         spec = credential_specs.get(name)
+        if not spec and check_mode:
+            # The gMSA is only about to be made: its spec exists once the service_accounts step has really run.
+            waiting.append(name)
+            continue
         if not spec:
-            problems.append('%s: no credential spec in gmsa_credential_specs; run the service_accounts role first '
-                            '(in check mode, a gMSA that is still to be created has none yet)' % name)
+            problems.append('%s: no credential spec in gmsa_credential_specs; run the service_accounts role first' % name)
             continue
         spec_file = spec.get('file_name')
         if not isinstance(spec_file, str) or not PLAIN_SPEC_FILE.match(spec_file):
             raise AnsibleFilterError('%s: credential spec file name %r is not a plain .json file name' % (name, spec_file))
-        gmsa_domain = spec_domain(name, spec)
-        wanted.append({'file_name': spec_file, 'json': spec['json']})
+        document = spec_document(name, spec)
+        gmsa_domain = document['DomainJoinConfig']['DnsName']
+        wanted.append({'file_name': spec_file, 'json': file_text(document)})
         smoke_tests.append({'application': name, 'file_name': spec_file, 'domain': gmsa_domain})
 
         if application['domain_joined']:
@@ -331,6 +357,7 @@ def container_host_plan(applications, credential_specs, group_names, domain_memb
     return {
         'applications': [application['name'] for application in served],
         'problems': problems,
+        'waiting': waiting,
         'features': features,
         'service_accounts': service_accounts,
         'plugins': [plugin_entry(guid, installers) for guid, installers in plugins.items()],

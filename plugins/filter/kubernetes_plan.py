@@ -12,11 +12,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application import gmsa_applications, gmsa_role_bindings
-from ansible_collections.wincontainers.gmsa.plugins.filter.kubernetes_secrets import (
-    secret_location,
-    secret_stub,
-    uses_kubernetes_secret_plugin,
-)
+from ansible_collections.wincontainers.gmsa.plugins.filter.kubernetes_secrets import secret_locations, secret_stub
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import kubernetes_resources
 
 DOCUMENTATION = r'''
@@ -31,6 +27,8 @@ description:
   - Applications with C(state=absent) give the same resources to remove, found by name, and the portable
     identity's Secret when they use the Kubernetes-secret plug-in.
   - The Secrets to apply carry passwords and are not part of this; see C(wincontainers.gmsa.kubernetes_secrets).
+  - Two applications whose plug-in inputs name one Secret fail, naming both and the Secret, before anything is
+    applied: each would overwrite the other's portable user, and removing one would delete the other's Secret.
 options:
   _input:
     description: The applications, as described in the collection's data model (C(gmsa_applications)).
@@ -117,10 +115,13 @@ def manifest_text(application_name, resources):
 def kubernetes_plan(applications, credential_specs):
     credential_specs = credential_specs or {}
     plan = {'apply': [], 'remove': [], 'files': [], 'stale_files': [], 'waiting': [], 'secrets': []}
-    for application in gmsa_applications(applications):
+    applications = gmsa_applications(applications)
+    # Refused here, before anything is applied: two applications writing one Secret.
+    secret_at = secret_locations(applications)
+    for application in applications:
         if not application['kubernetes']:
             continue
-        secret = secret_stub(*secret_location(application)) if uses_kubernetes_secret_plugin(application) else None
+        secret = secret_stub(*secret_at[application['name']]) if application['name'] in secret_at else None
         if application['state'] == 'absent':
             resources = absent_resources(application)
             plan['remove'].extend(resources + ([secret] if secret else []))

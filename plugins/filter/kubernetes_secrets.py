@@ -24,6 +24,7 @@ description:
   - For every application with a C(kubernetes) section that is not domain-joined and uses the Kubernetes-secret
     plug-in (C({E4781092-F116-4B79-B55E-28EB6A224E26})), the Secret named by the plug-in input
     C(<namespace>:<secret>), with the keys C(domainName), C(username) and C(password).
+  - Two applications whose plug-in inputs name one Secret fail, naming both and the Secret.
   - The result carries passwords; use it only in tasks with C(no_log). The Secrets of applications with
     C(state=absent) are removed through C(wincontainers.gmsa.kubernetes_plan), which needs no password.
 options:
@@ -87,10 +88,29 @@ def secret_stub(namespace, name):
     return {'apiVersion': 'v1', 'kind': 'Secret', 'metadata': {'name': name, 'namespace': namespace}}
 
 
+def secret_locations(applications):
+    """{application name: (namespace, name)} of the applications (with defaults) that use the Kubernetes-secret
+    plug-in, whatever their state; two naming one Secret are refused: each would overwrite the other's portable
+    user, and removing one application would delete the Secret the other still reads."""
+    locations, owners = {}, {}
+    for application in applications:
+        if not uses_kubernetes_secret_plugin(application):
+            continue
+        location = secret_location(application)
+        earlier = owners.setdefault(location, application['name'])
+        if earlier != application['name']:
+            raise AnsibleFilterError('%s and %s both name the Secret %s/%s in plugin.input; give each application '
+                                     'a Secret of its own' % (earlier, application['name'], location[0], location[1]))
+        locations[application['name']] = location
+    return locations
+
+
 def kubernetes_secrets(applications, portable_credentials):
     portable_credentials = portable_credentials or {}
     secrets = []
-    for application in gmsa_applications(applications):
+    applications = gmsa_applications(applications)
+    locations = secret_locations(applications)
+    for application in applications:
         if application['state'] != 'present' or not uses_kubernetes_secret_plugin(application):
             continue
         credentials = portable_credentials.get(application['name']) or {}
@@ -98,7 +118,7 @@ def kubernetes_secrets(applications, portable_credentials):
         if missing:
             raise AnsibleFilterError('%s: gmsa_portable_credentials lacks %s of its portable user; the service_accounts '
                                      'role sets it' % (application['name'], ', '.join(missing)))
-        resource = secret_stub(*secret_location(application))
+        resource = secret_stub(*locations[application['name']])
         resource['type'] = 'Opaque'
         resource['stringData'] = {'domainName': str(credentials['domain']), 'username': str(credentials['username']),
                                   'password': str(credentials['password'])}

@@ -132,9 +132,11 @@ class StandInHost:
         (self.folder / 'play.yml').write_text(yaml.safe_dump([{
             'name': 'Container hosts', 'hosts': 'container_hosts', 'gather_facts': False,
             'roles': [{'role': 'wincontainers.gmsa.container_host'}]}]))
-        args = ['-e', '@%s' % (self.folder / 'vars.yml')] + (['--check'] if check else [])
-        return run_playbook(self.folder / 'play.yml', self.folder / 'inventory.yml', core=core, extra_args=args,
-                            callback='default')
+        return self.run(self.folder / 'play.yml', core, '-e', '@%s' % (self.folder / 'vars.yml'),
+                        *(['--check'] if check else []))
+
+    def run(self, playbook, core, *args):
+        return run_playbook(playbook, self.folder / 'inventory.yml', core=core, extra_args=args, callback='default')
 
     def file(self, path):
         found = self.state['files'].get(path.lower())

@@ -8,7 +8,9 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.wincontainers.gmsa.plugins.filter.container_host_plan import container_host_plan, ledger_files
+from ansible_collections.wincontainers.gmsa.plugins.filter.container_host_plan import (
+    container_host_plan, container_host_runtime, ledger_files,
+)
 
 KUBERNETES_SECRET_PLUGIN = '{E4781092-F116-4B79-B55E-28EB6A224E26}'
 
@@ -29,10 +31,15 @@ def plan(applications, groups, domain_member=True, domain='contoso.com', **optio
     return container_host_plan(applications, SPECS, groups, domain_member, domain, **options)
 
 
+def file_of(name):
+    """The spec file as the plan writes it: compact JSON, the same bytes whichever ansible-core writes it."""
+    return {'file_name': SPECS[name]['file_name'], 'json': json.dumps(json.loads(SPECS[name]['json']))}
+
+
 def test_a_host_serves_the_applications_of_its_groups_only():
     result = plan([WEB, REPORTS, PORTABLE], ['web_hosts', 'windows'])
     assert result['applications'] == ['WebApp01']
-    assert result['credential_specs'] == [SPECS['WebApp01']]
+    assert result['credential_specs'] == [file_of('WebApp01')]
     assert result['problems'] == []
 
 
@@ -56,11 +63,16 @@ def test_a_host_joined_to_another_domain_cannot_serve_a_domain_joined_applicatio
 
 
 def test_non_domain_joined_applications_register_their_plug_in_and_point_dns_at_the_dcs():
-    result = plan([PORTABLE], ['batch_hosts'], domain_member=False, domain='WORKGROUP', dns_servers=['10.0.0.10', ' 10.0.0.11'])
+    result = plan([PORTABLE], ['batch_hosts'], domain_member=False, domain='WORKGROUP', dns_servers=['10.0.0.10', ' 10.0.0.11'],
+                  interfaces=INTERFACES[:2])
     assert result['features'] == ['Containers']
     assert result['service_accounts'] == []
-    assert result['plugins'] == [{'guid': KUBERNETES_SECRET_PLUGIN, 'installer': None}]
+    [plugin] = result['plugins']
+    assert (plugin['guid'], plugin['installer']) == (KUBERNETES_SECRET_PLUGIN, None)
+    assert plugin['name'] == "Rancher's Kubernetes-secret plug-in (CCGRKC)"
+    assert 'rancher-gmsa-plugin-installer' in plugin['missing'] and KUBERNETES_SECRET_PLUGIN in plugin['missing']
     assert result['dns_servers'] == ['10.0.0.10', '10.0.0.11']
+    assert result['dns_adapters'] == ['Ethernet']
     assert result['problems'] == []
 
 
@@ -68,6 +80,28 @@ def test_dns_is_left_alone_on_a_joined_host_or_when_asked():
     assert plan([PORTABLE], ['batch_hosts'], dns_servers=['10.0.0.10'])['dns_servers'] == []
     result = plan([PORTABLE], ['batch_hosts'], domain_member=False, manage_dns=False)
     assert result['dns_servers'] == [] and result['problems'] == []
+
+
+INTERFACES = [{'connection_name': 'Ethernet', 'default_gateway': '10.1.0.1'},
+              {'connection_name': 'vEthernet (nat)', 'default_gateway': None},
+              {'connection_name': 'vEthernet (Ethernet)', 'default_gateway': '10.1.0.1'}]
+
+
+def test_dns_goes_to_the_adapters_with_a_gateway_or_those_named():
+    # HNS moves a Kubernetes node's own connection to a vEthernet adapter, which keeps the gateway.
+    outside = {'domain_member': False, 'dns_servers': ['10.0.0.10']}
+    assert plan([PORTABLE], ['batch_hosts'], interfaces=INTERFACES, **outside)['dns_adapters'] == [
+        'Ethernet', 'vEthernet (Ethernet)']
+    assert plan([PORTABLE], ['batch_hosts'], interfaces=INTERFACES, adapters=['Ethernet 2'], **outside)['dns_adapters'] == [
+        'Ethernet 2']
+    problems = plan([PORTABLE], ['batch_hosts'], interfaces=INTERFACES[1:2], **outside)['problems']
+    assert problems and 'container_host_dns_adapters' in problems[0]
+
+
+def test_a_plug_in_the_collection_does_not_know_is_named_by_its_clsid():
+    other = dict(PORTABLE, plugin={'guid': '8019A64C-3F4E-4DE3-AD2B-9A544290E2C3', 'input': 'x'})
+    [plugin] = plan([other], ['batch_hosts'], manage_dns=False)['plugins']
+    assert plugin['name'] == 'the ccg.exe plug-in {8019A64C-3F4E-4DE3-AD2B-9A544290E2C3}'
 
 
 def test_a_host_outside_the_domain_without_dns_servers_is_a_problem():
@@ -83,8 +117,8 @@ def test_dns_servers_must_be_addresses():
 def test_one_plug_in_is_registered_once_with_the_installer_any_application_names():
     other = dict(PORTABLE, name='WebApp01', plugin=dict(PORTABLE['plugin'], installer='\\\\share\\ccg\\plugin.msi'))
     result = plan([PORTABLE, other], ['batch_hosts'], manage_dns=False)
-    assert result['plugins'] == [{'guid': KUBERNETES_SECRET_PLUGIN, 'installer': {
-        'path': '\\\\share\\ccg\\plugin.msi', 'arguments': None, 'product_id': None}}]
+    assert [(plugin['guid'], plugin['installer']) for plugin in result['plugins']] == [(KUBERNETES_SECRET_PLUGIN, {
+        'path': '\\\\share\\ccg\\plugin.msi', 'arguments': None, 'product_id': None})]
 
 
 def test_two_installers_for_one_plug_in_are_a_problem():
@@ -116,7 +150,8 @@ def test_files_in_the_ledger_that_no_application_wants_are_stale():
     ledger = '# header\ncontoso_webapp01.json\ncontoso_old01.json\n\n'
     result = plan([WEB], ['web_hosts'], ledger=ledger)
     assert result['stale_files'] == ['contoso_old01.json']
-    assert ledger_files(result['ledger_before']) == ['contoso_old01.json', 'contoso_webapp01.json']
+    # Written once the files are there, so it names nothing that is not: the old names and the new files.
+    assert ledger_files(result['ledger_written']) == ['contoso_old01.json', 'contoso_webapp01.json']
     assert ledger_files(result['ledger']) == ['contoso_webapp01.json']
 
 
@@ -151,3 +186,61 @@ def test_a_spec_file_name_with_a_path_is_refused():
     specs = {'WebApp01': dict(SPECS['WebApp01'], file_name='..\\evil.json')}
     with pytest.raises(AnsibleFilterError, match='not a plain .json file name'):
         container_host_plan([WEB], specs, ['web_hosts'], True, 'contoso.com')
+
+
+# ---------------------------------------------------------------- the container runtime
+DOCKER = {'name': 'docker', 'state': 'started', 'path': '"C:\\Program Files\\docker\\dockerd.exe" --run-service'}
+CONTAINERD = {'name': 'containerd', 'state': 'started', 'path': 'C:\\Program Files\\containerd\\containerd.exe'}
+
+
+def test_a_running_docker_is_asked_and_its_answer_wins():
+    first = container_host_runtime([DOCKER])
+    assert first['engine'] == 'docker' and first['ask_docker'] and first['read_config']
+    runtime = container_host_runtime([DOCKER], docker_info={'rc': 0, 'stdout': 'D:\\docker\r\n'},
+                                     daemon_config='{"data-root": "E:\\\\other"}')
+    assert runtime['spec_dir'] == 'D:\\docker\\CredentialSpecs'
+    assert runtime['ledger_path'] == 'D:\\docker\\CredentialSpecs\\wincontainers-gmsa-files.txt'
+
+
+def test_a_stopped_docker_is_read_from_its_configuration():
+    stopped = dict(DOCKER, state='stopped')
+    assert not container_host_runtime([stopped])['ask_docker']
+    runtime = container_host_runtime([stopped], docker_info={'rc': 1, 'stdout': ''}, daemon_config='{"data-root": "E:\\\\containers"}')
+    assert runtime['docker_root'] == 'E:\\containers'
+    # Older releases called it graph; without either the default root.
+    assert container_host_runtime([stopped], daemon_config='{"graph": "F:\\\\d"}')['docker_root'] == 'F:\\d'
+    assert container_host_runtime([stopped], daemon_config='{}')['docker_root'] == 'C:\\ProgramData\\docker'
+
+
+def test_the_service_command_line_names_the_root_or_the_configuration_file():
+    flagged = dict(DOCKER, state='stopped', path='"C:\\Program Files\\docker\\dockerd.exe" --run-service --data-root "G:\\docker"')
+    runtime = container_host_runtime([flagged])
+    assert runtime['docker_root'] == 'G:\\docker' and not runtime['read_config']
+    configured = dict(DOCKER, path='dockerd.exe --run-service --config-file=D:\\cfg\\daemon.json')
+    assert container_host_runtime([configured])['config_file'] == 'D:\\cfg\\daemon.json'
+
+
+def test_the_inventory_s_docker_root_is_taken_as_it_is():
+    runtime = container_host_runtime([DOCKER], docker_root='H:\\d')
+    assert runtime['spec_dir'] == 'H:\\d\\CredentialSpecs' and not runtime['ask_docker'] and not runtime['read_config']
+
+
+def test_a_broken_daemon_json_is_one_clear_line():
+    with pytest.raises(AnsibleFilterError, match='daemon.json is not JSON'):
+        container_host_runtime([dict(DOCKER, state='stopped')], daemon_config='{"data-root": ')
+
+
+def test_a_containerd_node_reads_no_spec_files_and_a_host_without_runtime_is_a_problem():
+    runtime = container_host_runtime([CONTAINERD])
+    assert runtime['engine'] == 'containerd' and runtime['spec_dir'] == '' and not runtime['ask_docker']
+    result = plan([WEB], ['web_hosts'], runtime=runtime)
+    assert result['credential_specs'] == [] and result['smoke_tests'] == [] and result['problems'] == []
+    problems = plan([WEB], ['web_hosts'], runtime=container_host_runtime([]))['problems']
+    assert problems and 'no container runtime' in problems[0]
+
+
+def test_in_check_mode_an_application_whose_gmsa_is_still_to_be_made_waits():
+    result = container_host_plan([WEB, REPORTS], {'Reports01': SPECS['Reports01']}, ['web_hosts', 'report_hosts'], True,
+                                 'contoso.com', check_mode=True)
+    assert result['waiting'] == ['WebApp01'] and result['problems'] == []
+    assert [spec['file_name'] for spec in result['credential_specs']] == ['contoso_reports01.json']

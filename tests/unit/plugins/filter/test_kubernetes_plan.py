@@ -105,3 +105,15 @@ def test_the_plug_in_input_and_the_secret_namespace_must_agree():
         kubernetes_secrets([dict(BATCH, kubernetes={'secret_namespace': 'other'})], CREDENTIALS)
     with pytest.raises(AnsibleFilterError, match='<namespace>:<secret name>'):
         kubernetes_secrets([dict(BATCH, plugin=dict(BATCH['plugin'], input='batch01-ccg'))], CREDENTIALS)
+
+
+@pytest.mark.parametrize('twin_state', ['present', 'absent'])
+def test_two_applications_naming_one_secret_are_refused_naming_both_and_the_secret(twin_state):
+    """The last applied would win, and removing one would delete the Secret the other still reads."""
+    twin = dict(BATCH, name='Audit01', state=twin_state, kubernetes={'name': 'audit01'})
+    for render in (lambda: kubernetes_plan([BATCH, twin], SPECS),
+                   lambda: kubernetes_secrets([BATCH, twin], dict(CREDENTIALS, Audit01=CREDENTIALS['Batch01']))):
+        with pytest.raises(AnsibleFilterError) as refused:
+            render()
+        assert str(refused.value) == ('Batch01 and Audit01 both name the Secret gmsa-system/batch01-ccg in plugin.input; '
+                                      'give each application a Secret of its own')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import ntpath
 
 from ansible_collections.standin.common.plugins.plugin_utils._action import StandInAction
@@ -10,6 +11,13 @@ from ansible_collections.standin.common.plugins.plugin_utils._windows_host impor
 
 class ActionModule(StandInAction):
     module = 'ansible.windows.win_copy'
+
+    def module_args(self, args):
+        # The real action plugin writes a dict or list given as content as JSON (json.dumps): on ansible-core
+        # before 2.19 a template whose text looks like a dict arrives as one.
+        if isinstance(args.get('content'), (dict, list)):
+            args['content'] = json.dumps(args['content'])
+        return args
 
     def act(self, state, params, check_mode, diff):
         if params.get('content') is None or params.get('src') or params.get('remote_src'):

@@ -7,6 +7,7 @@ have its model changed with it.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -56,7 +57,36 @@ def register_ccg_plugins(host, params, check_mode):
     return bool(missing), []
 
 
-MODELS = {'test_service_accounts.ps1': test_service_accounts, 'register_ccg_plugins.ps1': register_ccg_plugins}
+def host_facts(host, params, check_mode):
+    state = host.state
+    key = host.registry_key(CCG_COM_CLASSES)
+    prefix = CCG_COM_CLASSES.lower() + '\\'
+    ccg = {'exists': False}
+    if key:
+        ccg = {'exists': True, 'owner': key.get('owner', 'BUILTIN\\Administrators'),
+               'administrators_may_write': key.get('administrators_may_write', True),
+               'plugins': sorted(entry['path'].rsplit('\\', 1)[-1] for name, entry in state['registry'].items()
+                                 if name.startswith(prefix))}
+    member = ((state.get('facts') or {}).get('windows_domain') or {}).get('ansible_windows_domain_member')
+    ad = state.get('ad') or {}
+    adws = {'checked': bool(member)}
+    if member:
+        adws.update(domain_controller=ad.get('domain_controller', 'dc01.gmsa.test'), reachable=ad.get('adws_reachable', True))
+    docker = host.service('docker')
+    config = host.file('C:\\ProgramData\\docker\\config\\daemon.json')
+    running = bool(docker) and docker.get('state') == 'started'
+    runtime = {'docker_service': ('Running' if running else 'Stopped') if docker else None,
+               'containerd_service': bool(host.service('containerd')),
+               'docker_cli': bool((state.get('docker') or {}).get('installed')),
+               'docker_root': state['docker']['root'] if running and state['docker'].get('installed') else None,
+               'daemon_json_data_root': json.loads(config['content']).get('data-root') if config else None}
+    interfaces = ((state.get('facts') or {}).get('interfaces') or {}).get('ansible_interfaces') or []
+    return False, [{'ccg_com_classes': ccg, 'adws': adws, 'runtime': runtime,
+                    'adapters_with_gateway': [item['connection_name'] for item in interfaces if item.get('default_gateway')]}]
+
+
+MODELS = {'test_service_accounts.ps1': test_service_accounts, 'register_ccg_plugins.ps1': register_ccg_plugins,
+          'host_facts.ps1': host_facts}
 
 
 class ActionModule(StandInAction):
