@@ -28,7 +28,7 @@ description:
     identity's Secret when they use the Kubernetes-secret plug-in.
   - The Secrets to apply carry passwords and are not part of this; see C(wincontainers.gmsa.kubernetes_secrets).
   - Two applications whose plug-in inputs name one Secret fail, naming both and the Secret, before anything is
-    applied: each would overwrite the other's portable user, and removing one would delete the other's Secret.
+    applied, since each would overwrite the other's portable user, and removing one would delete the other's Secret.
 options:
   _input:
     description: The applications, as described in the collection's data model (C(gmsa_applications)).

@@ -67,6 +67,10 @@ def test_a_host_added_to_the_group_refreshes_its_tickets_until_the_change_has_re
     # The group change was made on another DC: it reaches the DC the host asks after two ticket refreshes.
     state = host_state(ad={'readable': [], 'pending': {'WebApp01': 2}}, tickets=[])
     host = StandInHost(tmp_path, state)
+    before = host.without_calls()
+    checked = host.converge([domain_joined('WebApp01')], SPECS, core, check=True)
+    assert checked.rc == 0 and 'In check mode ctr01 cannot use WebApp01 yet' in checked.stdout, checked.output
+    assert host.without_calls() == before
     done = host.converge([domain_joined('WebApp01')], SPECS, core)
     assert done.rc == 0, done.output
     assert host.state['tickets'] == ['WebApp01']
@@ -94,6 +98,26 @@ def test_without_ad_web_services_the_host_is_checked_over_ldap(tmp_path, core):
     assert 'cannot reach AD Web Services' in done.stdout and 'checked over LDAP' in done.stdout
     assert host.spec_files() == ['gmsa_webapp01.json', 'wincontainers-gmsa-files.txt']
     assert not [call for call in host.calls('ansible.windows.win_powershell') if call['params']['parameters'].get('RefreshTickets')]
+
+
+# ------------------------------------------------------------------ Windows features
+def without_containers_feature():
+    return host_state(features={'Containers': {'installed': False, 'restart_needed': True}})
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_a_feature_that_needs_a_restart_stops_the_role_unless_it_may_restart(tmp_path, core):
+    host = StandInHost(tmp_path, without_containers_feature())
+    stopped = host.converge([domain_joined('WebApp01')], SPECS, core)
+    assert stopped.rc != 0 and 'needs a restart before containers run' in stopped.stdout
+    assert host.state['features']['Containers']['installed'] and host.state['reboot_pending']
+    assert host.spec_files() == []
+
+    (tmp_path / 'restarting').mkdir()
+    restarting = StandInHost(tmp_path / 'restarting', without_containers_feature())
+    converges(restarting, [domain_joined('WebApp01')], SPECS, core, container_host_reboot=True)
+    assert restarting.state['reboots'] == 1 and not restarting.state['reboot_pending']
+    assert restarting.spec_files() == ['gmsa_webapp01.json', 'wincontainers-gmsa-files.txt']
 
 
 # ------------------------------------------------------------------ hosts outside the domain

@@ -116,7 +116,7 @@ def model_differences(resource, model_name):
     try:
         model = client._ApiClient__deserialize(copy.deepcopy(resource), model_name)
     except (ValueError, TypeError) as error:     # the client's models refuse a value of the wrong type
-        return [' '.join(str(error).split('For further information')[0].split())]
+        return [' '.join(str(error).split('For further information', maxsplit=1)[0].split())]
     return _differences(resource, client.sanitize_for_serialization(model))
 
 
