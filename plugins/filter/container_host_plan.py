@@ -20,7 +20,6 @@ import shlex
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application import gmsa_applications
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import plugin_clsid
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import known_plugin
 
 DOCUMENTATION = r'''
@@ -197,12 +196,8 @@ def ledger_text(names):
 
 
 def plugin_guid(application):
-    text = application['plugin']['guid']
-    try:
-        return plugin_clsid(text)
-    except ValueError:
-        raise AnsibleFilterError('%s: plugin.guid %r is not a GUID; give the ccg.exe plug-in\'s COM CLSID, for example '
-                                 '{E4781092-F116-4B79-B55E-28EB6A224E26}' % (application['name'], text))
+    """The plug-in's CLSID, in braces and upper case: gmsa_application checked it against the catalogue."""
+    return application['plugin']['guid']
 
 
 def plugin_installer(application):

@@ -16,6 +16,12 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import DNS_1123, default_kubernetes_name
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import (
+    RANCHER,
+    TYPED_OPTIONS,
+    PluginInputError,
+    plugin_settings,
+)
 
 # Characters Active Directory refuses in a gMSA name (its sAMAccountName is the name plus $).
 _BAD_ACCOUNT_CHARACTERS = re.compile(r'["/\\\[\]:;|=,+*?<>@$\x00-\x1f]')
@@ -27,7 +33,7 @@ _KEYS = {
 }
 _GROUP_KEYS = {'name', 'sam_account_name', 'path'}
 _PORTABLE_USER_KEYS = {'name', 'sam_account_name', 'password', 'path'}
-_PLUGIN_KEYS = {'guid', 'input', 'installer'}
+_PLUGIN_KEYS = {'type', 'guid', 'input', 'installer', 'deliver'} | TYPED_OPTIONS
 _KUBERNETES_KEYS = {'name', 'namespace', 'service_accounts', 'secret_namespace'}
 
 # What the checks of wincontainers.gmsa.verify are called in the table, in the order of the chain.
@@ -116,6 +122,23 @@ def _kubernetes(name, value):
     return kubernetes
 
 
+def _plugin(name, value):
+    """The plug-in through the catalogue (plugin_utils/_plugins): type, CLSID, PluginInput, typed options, store."""
+    try:
+        settings = plugin_settings(value)
+    except PluginInputError as error:
+        _fail(name, str(error))
+    deliver = value.get('deliver')
+    if deliver is None:
+        # The Kubernetes Secret has always been applied; a cloud store is written only when asked to.
+        deliver = settings.type == RANCHER
+    if not isinstance(deliver, bool):
+        _fail(name, 'plugin.deliver must be true or false')
+    derived = settings.as_dict()
+    derived.update(installer=value.get('installer'), deliver=deliver, store=settings.store())
+    return derived
+
+
 def gmsa_application(application, groups=None, hostvars=None, domain=None):
     """One application of gmsa_applications with every default filled in and the derived names added."""
     if not isinstance(application, dict):
@@ -145,19 +168,18 @@ def gmsa_application(application, groups=None, hostvars=None, domain=None):
         for key, value in (('portable_user', portable), ('plugin', plugin)):
             if value:
                 _fail(name, '%s is for non-domain-joined hosts; set domain_joined: false or remove it' % key)
-        portable_user = plugin_settings = None
+        portable_user = plugin = None
     else:
-        if not plugin.get('guid') or not plugin.get('input'):
-            _fail(name, 'plugin.guid and plugin.input are needed when domain_joined is false: they tell ccg.exe '
-                        'where the portable user\'s credentials are')
+        if not plugin:
+            _fail(name, 'plugin is needed when domain_joined is false: it tells ccg.exe where the portable user\'s '
+                        'credentials are (plugin.type: rancher, aws_ecs, azure_key_vault or custom)')
         user_name = to_text(portable.get('name') or '%s-ccg' % name)
         portable_user = {
             'name': user_name,
             'sam_account_name': to_text(portable.get('sam_account_name') or user_name),
             'path': portable.get('path'),
         }
-        plugin_settings = {'guid': to_text(plugin['guid']), 'input': plugin['input'],
-                           'installer': plugin.get('installer')}
+        plugin = _plugin(name, plugin)
 
     members = computer_accounts + host_computer_accounts + ([portable_user['sam_account_name']] if portable_user else [])
     derived = {
@@ -177,7 +199,7 @@ def gmsa_application(application, groups=None, hostvars=None, domain=None):
         'host_computer_accounts': host_computer_accounts,
         'domain_joined': domain_joined,
         'portable_user': portable_user,
-        'plugin': plugin_settings,
+        'plugin': plugin,
         'kubernetes': _kubernetes(name, application.get('kubernetes')),
         'members': _unique(members),
     }

@@ -9,11 +9,11 @@ part of a value a task prints or writes to a file.
 
 from __future__ import annotations
 
-import uuid
-
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application import gmsa_applications
+from ansible_collections.wincontainers.gmsa.plugins.filter.portable_secrets import plugin_secret
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import RANCHER
 
 DOCUMENTATION = r'''
 name: kubernetes_secrets
@@ -21,9 +21,10 @@ short_description: The Secrets the Kubernetes-secret ccg.exe plug-in reads the p
 version_added: 0.1.0
 author: wincontainers.gmsa maintainers (@wincontainers)
 description:
-  - For every application with a C(kubernetes) section that is not domain-joined and uses the Kubernetes-secret
-    plug-in (C({E4781092-F116-4B79-B55E-28EB6A224E26})), the Secret named by the plug-in input
-    C(<namespace>:<secret>), with the keys C(domainName), C(username) and C(password).
+  - For every application with a C(kubernetes) section that is not domain-joined and uses Rancher's Kubernetes-secret
+    plug-in (C(plugin.type=rancher), or its CLSID C({E4781092-F116-4B79-B55E-28EB6A224E26}) with a raw input), the
+    Secret named by the plug-in input C(<namespace>:<secret>), with the keys C(domainName), C(username) and
+    C(password). C(plugin.deliver=false) leaves the Secret to you.
   - Two applications whose plug-in inputs name one Secret fail, naming both and the Secret.
   - The result carries passwords; use it only in tasks with C(no_log). The Secrets of applications with
     C(state=absent) are removed through C(wincontainers.gmsa.kubernetes_plan), which needs no password.
@@ -54,28 +55,20 @@ _value:
   elements: dict
 '''
 
-# Rancher's plug-in, which reads domainName, username and password from a Secret.
-KUBERNETES_SECRET_PLUGIN = uuid.UUID('E4781092-F116-4B79-B55E-28EB6A224E26')
-
 
 def uses_kubernetes_secret_plugin(application):
-    """Whether ccg.exe reads this application's portable user from a Kubernetes Secret (application with defaults)."""
+    """Whether ccg.exe reads this application's portable user from a Kubernetes Secret that this collection applies
+    (application with defaults): Rancher's plug-in, with a kubernetes section, and plugin.deliver not false."""
     if application['domain_joined'] or not application['kubernetes']:
         return False
-    guid = application['plugin']['guid']
-    try:
-        return uuid.UUID(str(guid).strip().strip('{}')) == KUBERNETES_SECRET_PLUGIN
-    except ValueError:
-        return False
+    plugin = application['plugin']
+    return plugin['type'] == RANCHER and plugin['deliver']
 
 
 def secret_location(application):
     """(namespace, name) from the plug-in input, which is what ccg.exe will read."""
-    plugin_input = str(application['plugin']['input'] or '')
-    namespace, _sep, name = plugin_input.partition(':')
-    if not namespace or not name:
-        raise AnsibleFilterError('%s: plugin.input %r must be <namespace>:<secret name> for the Kubernetes-secret plug-in'
-                                 % (application['name'], plugin_input))
+    store = application['plugin']['store']
+    namespace, name = store['namespace'], store['name']
     wanted_namespace = application['kubernetes'].get('secret_namespace')
     if wanted_namespace and wanted_namespace != namespace:
         raise AnsibleFilterError('%s: kubernetes.secret_namespace is %s but plugin.input names the namespace %s; '
@@ -113,15 +106,10 @@ def kubernetes_secrets(applications, portable_credentials):
     for application in applications:
         if application['state'] != 'present' or not uses_kubernetes_secret_plugin(application):
             continue
-        credentials = portable_credentials.get(application['name']) or {}
-        missing = [key for key in ('domain', 'username', 'password') if not credentials.get(key)]
-        if missing:
-            raise AnsibleFilterError('%s: gmsa_portable_credentials lacks %s of its portable user; the service_accounts '
-                                     'role sets it' % (application['name'], ', '.join(missing)))
         resource = secret_stub(*locations[application['name']])
         resource['type'] = 'Opaque'
-        resource['stringData'] = {'domainName': str(credentials['domain']), 'username': str(credentials['username']),
-                                  'password': str(credentials['password'])}
+        # The keys and their format are the catalogue's (plugin_utils/_plugins).
+        resource['stringData'] = plugin_secret(application, portable_credentials)
         secrets.append(resource)
     return secrets
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Optional, Tuple
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import accounts_named, is_gmsa, kind_of
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import PluginInputError, clsid, plugin_settings
 
 # A Kubernetes object name (RFC 1123 subdomain).
 DNS_1123 = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')
@@ -72,28 +71,27 @@ def parse_additional_accounts(values):
 def plugin_clsid(text):
     """A ccg.exe plug-in's COM class ID as the credential spec and the CCG registry key write it:
     in braces, upper case. Raises ValueError for what is not a GUID."""
-    return '{%s}' % str(uuid.UUID(str(text).strip().strip('{}'))).upper()
+    return clsid(text)
 
 
 def parse_host_account_config(value):
+    """HostAccountConfig from the plug-in catalogue (_plugins): the CLSID checked, and the input of a plug-in
+    the catalogue knows read and checked as that plug-in reads it; an object input is written as JSON text."""
     if not value:
         return None
     field = 'host_account_config'
-    guid_text = value.get('plugin_guid')
-    try:
-        guid = plugin_clsid(guid_text)
-    except ValueError:
-        raise ADInputError('%s.plugin_guid: %r is not a GUID; give the plug-in\'s COM CLSID, '
-                           'for example {CCC2A336-D7F3-4818-A213-272B7924213E}' % (field, guid_text))
     plugin_input = value.get('plugin_input')
-    if isinstance(plugin_input, dict):
-        # The AWS plug-in takes a JSON document as its input string.
-        plugin_input = json.dumps(plugin_input, separators=(',', ':'))
-    if not isinstance(plugin_input, str) or not plugin_input:
+    if plugin_input is None or plugin_input == '':
         raise ADInputError('%s.plugin_input: give the plug-in\'s input as a string' % field)
+    if not isinstance(plugin_input, (str, dict)):
+        raise ADInputError('%s.plugin_input: give the plug-in\'s input as a string' % field)
+    try:
+        settings = plugin_settings({'guid': value.get('plugin_guid'), 'input': plugin_input}, field + '.plugin_')
+    except PluginInputError as error:
+        raise ADInputError(str(error))
     version = value.get('portable_ccg_version')
     version = '1' if version is None else str(version)
-    return HostAccountConfig(guid, plugin_input, version)
+    return HostAccountConfig(settings.guid, settings.input, version)
 
 
 def build_credential_spec(facts, account, additional=(), host_account=None):
@@ -182,6 +180,9 @@ def require_service_accounts(directory, names):
     A name that is missing, or belongs to something other than a gMSA, fails
     saying which and what it is.
     """
+    # Imported here: the document functions above are pure and serve the filters, which need no LDAP layer.
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import accounts_named, is_gmsa, kind_of
+
     wanted = {name.lower(): name for name in names}
     entries = accounts_named(directory, wanted.values(), ['sAMAccountName', 'objectClass'], computer_accounts=True)
     found = {}

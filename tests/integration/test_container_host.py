@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'standin'))
 
 from windows_hosts import (  # noqa: E402  (after the path is set)
     CCG_COM_CLASSES, COM_CLASS, LEDGER, PLUGINS, SPEC_DIR, StandInHost, credential_spec, domain_joined, host_state,
-    outside, outside_the_domain,
+    outside, outside_the_domain, outside_typed,
 )
 
 CORES = ['oldest', 'newest']
@@ -140,6 +140,31 @@ def test_an_installed_plugin_is_registered_under_the_protected_ccg_key(tmp_path,
     assert host.spec_files() == ['gmsa_reports01.json', 'wincontainers-gmsa-files.txt']
     # DNS points at the DCs on the host's own connection, never on the containers' internal switch.
     assert host.state['dns_servers'] == {'Ethernet': ['10.1.0.4'], 'vEthernet (nat)': ['172.20.0.1']}
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_the_typed_plugins_of_the_catalogue_are_registered_each_under_its_clsid(tmp_path, core):
+    # One host serving an application per plug-in type: each type's CLSID comes from the catalogue.
+    names = {'rancher': 'Rancher01', 'aws_ecs': 'Ecs01', 'azure_key_vault': 'Akv01'}
+    state = outside_state(registry={COM_CLASS.lower() % clsid.lower(): {'path': COM_CLASS % clsid, 'properties': {}}
+                                    for clsid in PLUGINS.values()})
+    host = StandInHost(tmp_path, state)
+    converges(host, [outside_typed(name, plugin) for plugin, name in names.items()],
+              {name: credential_spec(name, plugin) for plugin, name in names.items()}, core)
+    registry = host.state['registry']
+    for clsid in PLUGINS.values():
+        assert ('%s\\%s' % (CCG_COM_CLASSES, clsid)).lower() in registry, clsid
+    assert host.spec_files() == ['gmsa_akv01.json', 'gmsa_ecs01.json', 'gmsa_rancher01.json', 'wincontainers-gmsa-files.txt']
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_a_plugin_input_its_plugin_cannot_read_stops_the_role_before_anything_is_written(tmp_path, core):
+    host = StandInHost(tmp_path, outside_state())
+    before = host.without_calls()
+    bad = dict(outside('Reports01', 'rancher'), plugin={'guid': PLUGINS['rancher'], 'input': 'a:b:c'})
+    done = host.converge([bad], {'Reports01': credential_spec('Reports01', 'rancher')}, core)
+    assert done.rc != 0 and "plugin.input: 'a:b:c' has 3 parts" in done.stdout, done.output
+    assert host.without_calls() == before
 
 
 @pytest.mark.parametrize('core', CORES)

@@ -80,8 +80,13 @@ def credential_spec(application):
     facts = SimpleNamespace(dns_name='contoso.com', netbios_name='CONTOSO', forest_dns_name='contoso.com',
                             sid='S-1-5-21-1111111111-2222222222-3333333333',
                             guid='a4a2e1b4-5b9e-4b6f-9a1e-2f1b3c4d5e6f')
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import plugin_settings
+
     plugin = application.get('plugin')
-    host_account = HostAccountConfig(plugin['guid'].strip('{}'), plugin['input']) if plugin else None
+    if plugin:
+        # The typed form and the raw one, as the service_accounts role hands them to credential_spec.
+        plugin = plugin_settings({key: value for key, value in plugin.items() if key not in ('installer', 'deliver')})
+    host_account = HostAccountConfig(plugin.guid, plugin.input) if plugin else None
     document = build_credential_spec(facts, application['name'], host_account=host_account)
     name = (application.get('kubernetes') or {}).get('name') or default_kubernetes_name(application['name'])
     resource, cluster_role = kubernetes_resources(name, document)

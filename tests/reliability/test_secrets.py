@@ -2,8 +2,11 @@
 
 The secrets, each unique to the run: the bind account's password (GMSA_AD_PASSWORD of a delegated
 account, not Administrator), a portable user's password the inventory takes from Ansible Vault, the
-one the role generates into the secret store for a second portable user, the vault's own password,
-and the two gMSAs' passwords, read after the run as their portable users with Samba's own client.
+one the role generates into the secret store for a second portable user, the one generated for a third
+whose plug-in is the AWS ECS plug-in and which the role delivers to AWS Secrets Manager (the AWS stand-in,
+moto's server mode, not AWS), the vault's own password, and the three gMSAs' passwords, read after the run
+as their portable users with Samba's own client (the third with the credentials read back from the AWS
+stand-in).
 Each is looked for in every form a leak could take (text, UTF-16, hex, base64; for the gMSAs also the
 raw bytes, JSON escapes and the NT hash) in each run's stdout and stderr (default and json
 callbacks, diff output included), the log file (ANSIBLE_LOG_PATH) and every file left below the
@@ -24,6 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aws_standin import ACCOUNT, REGION, aws_standin, stored
 from harness import ansible_playbook, base64_forms, current_password, files_under, leak_forms, read_managed_password
 from forests import LAB_ROOT, record_figure, start_dc
 from lab_dc import REPO
@@ -31,7 +35,8 @@ from lab_dc import REPO
 pytestmark = pytest.mark.lab
 
 BIND_USER = 'RelSecBind'
-VAULTED, GENERATED = 'RelSecVlt01', 'RelSecGen01'   # their portable users are <name>-ccg
+VAULTED, GENERATED, DELIVERED = 'RelSecVlt01', 'RelSecGen01', 'RelSecAws01'   # their portable users are <name>-ccg
+DELIVERED_ARN = 'arn:aws:secretsmanager:%s:%s:secret:gmsa/relsecaws01-ccg' % (REGION, ACCOUNT)
 # Recognisable, and unique per run, so that finding one can only be a leak of this run.
 BIND_PASSWORD = 'Bind-Sentinel-%s!' % uuid.uuid4().hex[:12]
 VAULTED_PASSWORD = 'Portable-Sentinel-%s!' % uuid.uuid4().hex[:12]
@@ -66,7 +71,9 @@ def write_inventory(root):
         'gmsa_secret_dir': str(root / 'secrets'),
         'gmsa_kubernetes_apply': False,
         'gmsa_applications': [application(VAULTED, portable_user={'password': '{{ rel_secrets_vaulted_password }}'}),
-                              application(GENERATED)],
+                              application(GENERATED),
+                              {'name': DELIVERED, 'domain_joined': False,
+                               'plugin': {'type': 'aws_ecs', 'credential_arn': DELIVERED_ARN, 'deliver': True}}],
     }))
     vault_password_file = root / 'vault-password'
     with os.fdopen(os.open(vault_password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), 'w') as out:
@@ -93,7 +100,14 @@ def run_environment(root):
 
 
 @pytest.fixture(scope='module')
-def flow(secrets_dc, tmp_path_factory):
+def aws_env(secrets_dc, tmp_path_factory):
+    # Its log outside the runs' folder: moto's own output is not the collection's.
+    with aws_standin(secrets_dc, tmp_path_factory.mktemp('aws-standin')) as env:
+        yield env
+
+
+@pytest.fixture(scope='module')
+def flow(secrets_dc, aws_env, tmp_path_factory):
     """site.yml --diff (default callback), verify.yml (json), site.yml --diff again (json), all at -vvvv."""
     dc, root = secrets_dc, tmp_path_factory.mktemp('secrets')
     # The rights the flow needs (a KDS root key in the configuration partition, users, groups, gMSAs):
@@ -101,13 +115,13 @@ def flow(secrets_dc, tmp_path_factory):
     dc.samba_tool('user', 'create', BIND_USER, BIND_PASSWORD)
     dc.samba_tool('group', 'addmembers', 'Domain Admins', BIND_USER)
     vault_password_file = write_inventory(root)
-    env = run_environment(root)
+    env = dict(run_environment(root), **aws_env)
     runs = []
     for playbook, callback, args in RUNS:
         runs.append(ansible_playbook(dc, ['-vvvv', '-i', str(root / 'inventory'), '--vault-password-file',
                                           str(vault_password_file), str(REPO / 'playbooks' / playbook), *args],
                                      root, extra_env=env, callback=callback))
-    return dc, root, runs
+    return dc, root, runs, aws_env
 
 
 # ------------------------------------------------------------------ what is looked for
@@ -129,10 +143,19 @@ def gmsa_forms(utf16_password):
     return forms
 
 
-def secrets_of(dc, root):
+def delivered_credentials(dc, aws_env):
+    """The portable user's credentials as the AWS ECS plug-in will read them from the AWS stand-in."""
+    return json.loads(stored(dc, aws_env, [DELIVERED_ARN])[DELIVERED_ARN])
+
+
+def secrets_of(dc, root, aws_env):
     """{kind of secret: {form: bytes}}, the gMSAs' passwords as each one's portable user reads it."""
     generated_password = (root / 'secrets' / ('%s-ccg' % GENERATED)).read_text().strip()
+    delivered = delivered_credentials(dc, aws_env)
     return {
+        'delivered portable password': text_forms(delivered['password']),
+        'gMSA %s password' % DELIVERED: gmsa_forms(gmsa_password(dc, DELIVERED, delivered['username'],
+                                                                 delivered['password'])),
         'bind password': text_forms(BIND_PASSWORD),
         'vaulted portable password': text_forms(VAULTED_PASSWORD),
         'generated portable password': text_forms(generated_password),
@@ -169,7 +192,7 @@ def shown(run):
 
 
 def test_the_flow_ran_at_full_verbosity_as_the_bind_account(flow):
-    dc, root, runs = flow
+    dc, root, runs, aws_env = flow
     for run in runs:
         assert run.rc == 0, shown(run)
         assert 'setting up inventory plugins' in run.stdout   # a -vvvv line: the verbosity is really on
@@ -179,19 +202,25 @@ def test_the_flow_ran_at_full_verbosity_as_the_bind_account(flow):
     table = next(result['msg'] for result in verify.results if 'password read' in str(result.get('msg')))
     rows = [[cell.strip() for cell in line.split(' | ')] for line in table.splitlines()[1:]]
     # Both gMSAs' passwords went through the run: read by their portable users, a TGT got with each.
-    assert sorted(row[:2] for row in rows) == [[GENERATED, GENERATED + '-ccg'], [VAULTED, VAULTED + '-ccg']], table
+    assert sorted(row[:2] for row in rows) == [[DELIVERED, DELIVERED + '-ccg'], [GENERATED, GENERATED + '-ccg'],
+                                               [VAULTED, VAULTED + '-ccg']], table
     assert all(row[2:] == ['ok'] * 7 + ['-'] for row in rows), table
     # Who wrote: the bind account logged on (its first logon sets lastLogonTimestamp), and the runs had no
     # other credentials.
     bind = dc.ldbsearch(dc.domain_dn, '(sAMAccountName=%s)' % BIND_USER, ['lastLogonTimestamp'])
     assert next(iter(bind.values())).get('lastLogonTimestamp'), bind
     assert (root / 'ansible.log').stat().st_size > 0
+    # The AWS path ran: the secret is the JSON the plug-in reads, with the password of the controller's copy.
+    delivered = delivered_credentials(dc, aws_env)
+    assert sorted(delivered) == ['domainName', 'password', 'username']
+    assert delivered['password'] == (root / 'secrets' / ('%s-ccg' % DELIVERED)).read_text().strip()
 
 
 def test_no_secret_anywhere_a_run_wrote(flow):
-    dc, root, runs = flow
-    secrets, searched = secrets_of(dc, root), places(root, runs)
-    on_purpose = {'secrets/%s-ccg' % GENERATED: 'generated portable password', 'vault-password': 'vault password'}
+    dc, root, runs, aws_env = flow
+    secrets, searched = secrets_of(dc, root, aws_env), places(root, runs)
+    on_purpose = {'secrets/%s-ccg' % GENERATED: 'generated portable password', 'vault-password': 'vault password',
+                  'secrets/%s-ccg' % DELIVERED: 'delivered portable password'}
     found = hits(secrets, searched)
     # The search sees a secret where one is on purpose: it is not blind.
     for place, kind in on_purpose.items():
@@ -211,9 +240,10 @@ def test_no_secret_anywhere_a_run_wrote(flow):
 
 
 def test_files_holding_a_secret_on_purpose_are_owner_only(flow):
-    _dc, root, _runs = flow
+    _dc, root, _runs, _aws_env = flow
     assert stat.S_IMODE((root / 'secrets').stat().st_mode) == 0o700
-    for holder in (root / 'secrets' / ('%s-ccg' % GENERATED), root / 'vault-password'):
+    for holder in (root / 'secrets' / ('%s-ccg' % GENERATED), root / 'secrets' / ('%s-ccg' % DELIVERED),
+                   root / 'vault-password'):
         assert stat.S_IMODE(holder.stat().st_mode) == 0o600, holder
     # Nothing else in the secret store; the vaulted password is not written there.
-    assert sorted(path.name for path in (root / 'secrets').iterdir()) == ['%s-ccg' % GENERATED]
+    assert sorted(path.name for path in (root / 'secrets').iterdir()) == ['%s-ccg' % DELIVERED, '%s-ccg' % GENERATED]

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 STANDINS = Path(__file__).resolve().parent / 'collections' / 'ansible_collections'
-MIMICKED = ('ansible/windows', 'kubernetes/core')
+MIMICKED = ('ansible/windows', 'kubernetes/core', 'azure/azcollection')
 
 
 def mimicked_modules():

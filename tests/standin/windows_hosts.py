@@ -87,6 +87,16 @@ def credential_spec(name, plugin=None):
     return {'file_name': 'gmsa_%s.json' % name.lower(), 'json': json.dumps(document, indent=4)}
 
 
+# The same plug-ins in the typed form of the data model (plugin.type and its options); they make PLUGIN_INPUTS.
+TYPED_PLUGINS = {
+    'rancher': {'type': 'rancher', 'namespace': 'cattle-windows-gmsa-system', 'secret_name': 'reports01-ccg'},
+    'aws_ecs': {'type': 'aws_ecs',
+                'credential_arn': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:reports01-ccg'},
+    'azure_key_vault': {'type': 'azure_key_vault', 'object_id': '2d8a3e1c-0000-4000-8000-000000000001',
+                        'secret_uri': 'https://kv01.vault.azure.net/secrets/reports01-ccg'},
+}
+
+
 def domain_joined(name):
     return {'name': name, 'container_hosts': 'container_hosts'}
 
@@ -97,6 +107,11 @@ def outside(name, plugin, installer=None):
     if installer:
         application['plugin']['installer'] = installer
     return application
+
+
+def outside_typed(name, plugin):
+    return {'name': name, 'container_hosts': 'container_hosts', 'domain_joined': False,
+            'plugin': dict(TYPED_PLUGINS[plugin])}
 
 
 class StandInHost:

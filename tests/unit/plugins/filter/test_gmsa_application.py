@@ -57,7 +57,9 @@ def test_a_non_domain_joined_application_gets_a_portable_user_and_no_computer_ac
     assert app['portable_user'] == {'name': 'WebApp01-ccg', 'sam_account_name': 'WebApp01-ccg', 'path': None}
     assert app['hosts'] == GROUPS['web_hosts'] and app['computer_accounts'] == []
     assert app['members'] == ['WebApp01-ccg']
-    assert app['plugin'] == dict(KUBERNETES_SECRET_PLUGIN, installer=None)
+    assert app['plugin'] == dict(KUBERNETES_SECRET_PLUGIN, type='rancher', installer=None, deliver=True,
+                                 options={'namespace': 'gmsa-system', 'secret_name': 'web-ccg'},
+                                 store={'kind': 'kubernetes_secret', 'namespace': 'gmsa-system', 'name': 'web-ccg'})
     assert 'Secret-From-Vault-1' not in repr(app)   # the derived application never carries the password
 
 
@@ -84,7 +86,11 @@ def test_kubernetes_names_default_to_the_lower_case_name():
     ({'name': 'Web', 'group': {'sam': 'x'}}, 'unknown group key sam'),
     ({'name': 'Web', 'state': 'gone'}, 'state must be present or absent'),
     ({'name': 'Web', 'domain_joined': 'no'}, 'domain_joined must be true or false'),
-    ({'name': 'Web', 'domain_joined': False}, 'plugin.guid and plugin.input are needed'),
+    ({'name': 'Web', 'domain_joined': False}, 'plugin is needed when domain_joined is false'),
+    ({'name': 'Web', 'domain_joined': False, 'plugin': {'type': 'vault'}}, 'plugin.type: \'vault\' is not a plug-in type'),
+    ({'name': 'Web', 'domain_joined': False, 'plugin': {'type': 'aws_ecs'}}, 'plugin.credential_arn: type aws_ecs needs'),
+    ({'name': 'Web', 'domain_joined': False, 'plugin': {'type': 'rancher', 'namespace': 'a', 'secret_name': 'b',
+                                                        'deliver': 'yes'}}, 'plugin.deliver must be true or false'),
     ({'name': 'Web', 'portable_user': {'name': 'x'}}, 'portable_user is for non-domain-joined hosts'),
     ({'name': 'Web', 'spns': 'http/x'}, 'spns must be a list'),
     ({'name': 'Web', 'container_hosts': ['a', 'b']}, 'container_hosts must be the name of one inventory group'),
@@ -200,3 +206,14 @@ def test_every_example_inventory_passes_the_role_argument_spec_and_the_filter(in
     for application in applications:
         if application['container_hosts'] and inventory.name != 'lab':
             assert application['hosts'], '%s: %s names an empty group' % (inventory.name, application['name'])
+
+
+def test_a_typed_plugin_gets_its_clsid_and_plugin_input_and_a_cloud_store_is_not_written_unless_asked():
+    arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gmsa/web-ccg'
+    app = gmsa_application({'name': 'Web', 'domain_joined': False,
+                            'plugin': {'type': 'aws_ecs', 'credential_arn': arn}})
+    assert app['plugin']['guid'] == '{859E1386-BDB4-49E8-85C7-3070B13920E1}'
+    assert app['plugin']['input'] == '{"credentialArn": "%s"}' % arn
+    assert app['plugin']['deliver'] is False
+    assert app['plugin']['store'] == {'kind': 'aws_secretsmanager', 'region': 'eu-west-1', 'account': '123456789012',
+                                      'name': 'gmsa/web-ccg'}

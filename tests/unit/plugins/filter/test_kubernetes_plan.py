@@ -90,7 +90,11 @@ def test_the_secret_carries_what_the_plug_in_reads():
 
 
 def test_other_plug_ins_and_absent_applications_get_no_secret():
-    azure = dict(BATCH, plugin={'guid': 'CCC2A336-D7F3-4818-A213-272B7924213E', 'input': 'ObjectId=x;SecretUri=y'})
+    azure = dict(BATCH, plugin={'guid': 'CCC2A336-D7F3-4818-A213-272B7924213E',
+                                'input': 'ObjectId=0f1b6d3e-8c2a-4b7e-9d61-3a2f5c8e7b10;'
+                                         'SecretUri=https://kv01.vault.azure.net/secrets/batch01'})
+    not_delivered = dict(BATCH, name='Rancher01', plugin=dict(BATCH['plugin'], input='gmsa-system:rancher01', deliver=False))
+    assert kubernetes_secrets([not_delivered], CREDENTIALS) == []
     assert kubernetes_secrets([azure, dict(BATCH, state='absent')], CREDENTIALS) == []
 
 

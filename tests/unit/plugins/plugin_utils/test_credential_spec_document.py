@@ -16,8 +16,8 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spe
     parse_additional_accounts,
     parse_host_account_config,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import DomainFacts
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import DomainFacts
 
 FACTS = DomainFacts(dn='DC=corp,DC=contoso,DC=com', dns_name='corp.contoso.com', netbios_name='CORP',
                     forest_dns_name='contoso.com', sid='S-1-5-21-1-2-3', guid='7c9a2b7e-1e1f-4a5c-9f43-2b8f6b3a9d10',
@@ -58,9 +58,15 @@ def test_bad_additional_accounts_name_the_item(value, field):
         parse_additional_accounts(value)
 
 
+AKV_INPUT = 'ObjectId=0f1b6d3e-8c2a-4b7e-9d61-3a2f5c8e7b10;SecretUri=https://kv01.vault.azure.net/secrets/webapp01-ccg'
+ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gmsa/webapp01-ccg'
+# Cloud Foundry's plug-in: real, not in the catalogue, and it takes the credential in its input.
+CUSTOM_CLSID = '8019a64c-3f4e-4de3-ad2b-9a544290e2c3'
+
+
 def test_plugin_guid_is_written_in_braces_upper_case():
     for written in ('ccc2a336-d7f3-4818-a213-272b7924213e', '{CCC2A336-D7F3-4818-A213-272B7924213E}'):
-        config = parse_host_account_config({'plugin_guid': written, 'plugin_input': 'x', 'portable_ccg_version': '1'})
+        config = parse_host_account_config({'plugin_guid': written, 'plugin_input': AKV_INPUT, 'portable_ccg_version': '1'})
         assert config.plugin_guid == '{CCC2A336-D7F3-4818-A213-272B7924213E}'
 
 
@@ -72,11 +78,11 @@ def test_invalid_plugin_guid_names_the_field(guid):
 
 def test_host_account_config_leaves_are_strings_and_json_input_is_text():
     config = parse_host_account_config({'plugin_guid': '859E1386-BDB4-49E8-85C7-3070B13920E1',
-                                        'plugin_input': {'credentialArn': 'arn:aws:x'}, 'portable_ccg_version': 1})
+                                        'plugin_input': {'credentialArn': ARN}, 'portable_ccg_version': 1})
     document = build_credential_spec(FACTS, 'WebApp01', host_account=config)
     assert document['ActiveDirectoryConfig']['HostAccountConfig'] == {
         'PortableCcgVersion': '1', 'PluginGUID': '{859E1386-BDB4-49E8-85C7-3070B13920E1}',
-        'PluginInput': '{"credentialArn":"arn:aws:x"}'}
+        'PluginInput': '{"credentialArn":"%s"}' % ARN}
     assert non_string_leaves(document) == []
 
 
@@ -92,9 +98,22 @@ def test_non_string_leaves_are_found():
     ('pwd=Hunter2', True),
 ])
 def test_inputs_that_carry_a_credential_are_recognised(plugin_input, secret):
-    config = parse_host_account_config({'plugin_guid': 'e4781092-f116-4b79-b55e-28eb6a224e26',
-                                        'plugin_input': plugin_input, 'portable_ccg_version': '1'})
+    config = parse_host_account_config({'plugin_guid': CUSTOM_CLSID, 'plugin_input': plugin_input,
+                                        'portable_ccg_version': '1'})
     assert config.looks_secret is secret
+
+
+@pytest.mark.parametrize('guid, plugin_input, expected', [
+    ('e4781092-f116-4b79-b55e-28eb6a224e26', 'a:b:c', "host_account_config.plugin_input: 'a:b:c' has 3 parts"),
+    ('859E1386-BDB4-49E8-85C7-3070B13920E1', {'credentialArn': 'arn:aws:x'}, 'host_account_config.plugin_input: its'),
+    ('CCC2A336-D7F3-4818-A213-272B7924213E', 'ObjectId=1;SecretUri=https://v.vault.azure.net/secrets/s',
+     'host_account_config.plugin_input: its object_id'),
+    ('{GDMA0342-266A-4D1P-831J-20990E82944F}', 'x', "host_account_config.plugin_guid: '{GDMA0342"),
+])
+def test_a_known_plugin_s_input_is_checked_as_the_plugin_reads_it(guid, plugin_input, expected):
+    with pytest.raises(ADInputError) as raised:
+        parse_host_account_config({'plugin_guid': guid, 'plugin_input': plugin_input, 'portable_ccg_version': '1'})
+    assert str(raised.value).startswith(expected) and '\n' not in str(raised.value), str(raised.value)
 
 
 def test_file_name_and_json_text():

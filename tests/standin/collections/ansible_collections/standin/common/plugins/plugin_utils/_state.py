@@ -61,4 +61,4 @@ class StandInState:
 
 
 def _without_secrets(params):
-    return {key: value for key, value in params.items() if key not in ('content', 'script')}
+    return {key: value for key, value in params.items() if key not in ('content', 'script', 'secret_value')}
