@@ -4,95 +4,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from ansible.utils.display import Display
-
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._action import ADActionBase
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import (
-    account_name,
-    build_credential_spec,
-    check_kubernetes_name,
-    credential_spec_json,
-    default_kubernetes_name,
-    file_name,
-    kubernetes_resources,
-    non_string_leaves,
-    parse_additional_accounts,
-    parse_host_account_config,
-    require_service_accounts,
-)
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._files import check_writable, ensure_file
-
-display = Display()
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks import CREDENTIAL_SPEC_OPTIONS, ensure_credential_spec
 
 
 class ActionModule(ADActionBase):
-    ARGUMENT_SPEC = dict(
-        account=dict(type='str', required=True),
-        additional_accounts=dict(type='list', elements='raw', default=[]),
-        host_account_config=dict(
-            type='dict',
-            options=dict(
-                plugin_guid=dict(type='str', required=True),
-                plugin_input=dict(type='raw', required=True),
-                portable_ccg_version=dict(type='str', default='1'),
-            ),
-        ),
-        dest=dict(type='path'),
-        kubernetes_name=dict(type='str'),
-    )
+    OPTIONS = CREDENTIAL_SPEC_OPTIONS
 
     def run_ad(self, directory, params):
-        account, additional, host_account, kubernetes_name = self.parsed_options(params)
-        facts = directory.facts
-        same_domain = [extra.name for extra in additional if extra.in_domain(facts.dns_name)]
-        stored = require_service_accounts(directory, [account] + same_domain)
-        # The names as the directory spells them, as New-CredentialSpec writes them.
-        account = stored[account.lower()]
-        additional = [replace(extra, name=stored[extra.name.lower()]) if extra.in_domain(facts.dns_name) else extra
-                      for extra in additional]
-
-        document = build_credential_spec(facts, account, additional, host_account)
-        bad_leaves = non_string_leaves(document)
-        if bad_leaves:
-            raise ADInputError('credential spec values must be strings: %s' % ', '.join(bad_leaves))
-        text = credential_spec_json(document)
-        kubernetes, rbac = kubernetes_resources(kubernetes_name, document)
-        result = {
-            'changed': False,
-            'credential_spec': document,
-            'json': text,
-            'file_name': file_name(facts, account),
-            'kubernetes': kubernetes,
-            'kubernetes_rbac': rbac,
-        }
-        if params['dest']:
-            result.update(self._write(params['dest'], text, host_account))
-        return result
-
-    @staticmethod
-    def parsed_options(params):
-        """The options that need no directory, checked: (account, additional accounts, host account config,
-        Kubernetes name), and that ``dest`` can be written. An action that makes the gMSA first checks them
-        before it makes anything."""
-        account = account_name(params['account'])
-        if params['dest']:
-            check_writable(params['dest'])
-        return (account, parse_additional_accounts(params['additional_accounts']),
-                parse_host_account_config(params['host_account_config']),
-                check_kubernetes_name(params['kubernetes_name'] or default_kubernetes_name(account)))
-
-    def _write(self, dest, text, host_account):
-        secret = bool(host_account and host_account.looks_secret)
-        if secret:
-            display.warning('host_account_config.plugin_input looks like it carries a credential: %s is written '
-                            'readable by its owner only (0600); prefer a plug-in that reads the secret from a '
-                            'secret store' % dest)
-        change = ensure_file(dest, text, 0o600 if secret else 0o644, self.check_mode)
-        written = {'changed': change.changed, 'dest': dest}
-        if self.diff_mode and change.changed:
-            written['diff'] = {'before': change.before or '', 'after': text,
-                               'before_header': dest, 'after_header': dest}
-        return written
+        return ensure_credential_spec(directory, params, self.mode)

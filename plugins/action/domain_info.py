@@ -10,12 +10,13 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._service_accoun
     gmsa_schema_present,
     list_service_accounts,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks import Options
 
 
 class ActionModule(ADActionBase):
-    ARGUMENT_SPEC = dict(
+    OPTIONS = Options(dict(
         list_service_accounts=dict(type='bool', default=True),
-    )
+    ))
 
     def run_ad(self, directory, params):
         now = utc_now()

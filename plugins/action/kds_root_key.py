@@ -5,62 +5,11 @@
 from __future__ import annotations
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._action import ADActionBase
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import iso
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import (
-    create_root_key,
-    key_in_use,
-    key_with_effective_time,
-    planned_effective_time,
-    planned_root_key,
-    read_every_root_key,
-    utc_now,
-)
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks import KDS_ROOT_KEY_OPTIONS, ensure_kds_root_key
 
 
 class ActionModule(ADActionBase):
-    ARGUMENT_SPEC = dict(
-        effective_time=dict(type='str', default='now'),
-        lab_backdate=dict(type='bool', default=False),
-        allow_additional=dict(type='bool', default=False),
-    )
+    OPTIONS = KDS_ROOT_KEY_OPTIONS
 
     def run_ad(self, directory, params):
-        now = utc_now()
-        effective_time = planned_effective_time(params['effective_time'], params['lab_backdate'], now)
-        keys = read_every_root_key(directory)
-
-        existing = self._existing_key(keys, effective_time, params['allow_additional'], now)
-        if existing:
-            return self._result(existing, keys, keys, now, changed=False)
-
-        if self.check_mode:
-            new_key = planned_root_key(effective_time, now)
-        else:
-            new_key = create_root_key(directory, effective_time, now)
-        return self._result(new_key, keys, keys + [new_key], now, changed=True)
-
-    @staticmethod
-    def _existing_key(keys, effective_time, allow_additional, now):
-        """The key that makes creating one unnecessary, or None.
-
-        One key per forest is the rule: a second makes gMSAs fail at their
-        next password change. With allow_additional a key is added unless one
-        with the same effective time exists, so a repeated run adds no more.
-        """
-        if allow_additional:
-            return key_with_effective_time(keys, effective_time)
-        return key_in_use(keys, now)
-
-    def _result(self, key, before, after, now, changed):
-        result = {
-            'changed': changed,
-            'key_id': key.key_id,
-            'created': iso(key.created) if key.created else None,
-            'usable_from': iso(key.usable_from) if key.usable_from else None,
-            'usable_now': key.usable_at(now),
-            'root_keys': [item.as_dict(now) for item in after],
-        }
-        if self.diff_mode:
-            result['diff'] = {'before': {'root_keys': [item.as_dict(now) for item in before]},
-                              'after': {'root_keys': result['root_keys']}}
-        return result
+        return ensure_kds_root_key(directory, params, self.mode)

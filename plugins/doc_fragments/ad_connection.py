@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # The options of plugins/plugin_utils/_connection.py, shared by every AD-side module.
+    # The options of plugins/plugin_utils/_ldap/_settings.py, shared by every AD-side module.
     DOCUMENTATION = r'''
 options:
   domain_server:
@@ -59,10 +59,12 @@ options:
     description:
       - How to authenticate.
       - V(simple) binds with O(domain_username) and O(domain_password) inside TLS.
-      - V(kerberos) binds with GSSAPI, with a ticket obtained from O(domain_username) and O(domain_password)
+      - V(kerberos) binds with GSSAPI and the TLS channel binding, with a ticket obtained from O(domain_username) and O(domain_password)
         in memory, or when no password is given, the ticket cache (C(kinit), E(KRB5CCNAME)).
         Needs the Python library C(gssapi).
-      - V(ntlm) works only where the domain controller offers NTLM over LDAP without channel binding.
+      - V(ntlm) binds with NTLM inside SASL GSS-SPNEGO, with O(domain_username) and O(domain_password), and
+        sends the TLS channel binding, so it works where domain controllers enforce LDAP channel binding.
+        Needs the Python library C(pyspnego).
       - Falls back to the environment variable E(GMSA_AD_AUTH).
     type: str
     choices: [simple, kerberos, ntlm]
@@ -87,6 +89,7 @@ requirements:
   - ldap3 on the controller
   - dnspython on the controller, to find domain controllers through DNS
   - gssapi on the controller, for O(auth=kerberos)
+  - pyspnego on the controller, for O(auth=ntlm)
 notes:
   - Runs on the Ansible controller, not on the target host; the target may be a Windows host without Python.
   - All the items of a loop share one connection to the domain controller.

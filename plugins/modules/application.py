@@ -27,6 +27,7 @@ author:
 extends_documentation_fragment:
   - wincontainers.gmsa.ad_connection
   - wincontainers.gmsa.ad_connection.attributes
+  - wincontainers.gmsa.ad_object.description
 attributes:
   check_mode:
     description:
@@ -52,7 +53,9 @@ options:
       - The gMSA's service principal names, as O(wincontainers.gmsa.service_account#module:spns). A new gMSA gets
         C(host/<name>) and C(host/<dns_hostname>) from the DC; O(spns.set) must list them to keep them.
       - Each SPN must be free in the forest.
+      - O(spn) is an alias, the name M(microsoft.ad.service_account) gives this option.
     type: dict
+    aliases: [spn]
     suboptions:
       add:
         description: SPNs the gMSA must have; others stay.
@@ -67,10 +70,9 @@ options:
         type: list
         elements: str
   path:
-    description: DN of the OU or container of the gMSA; defaults to the domain's Managed Service Accounts container.
-    type: str
-  description:
-    description: The gMSA's description.
+    description:
+      - DN of the OU or container of the gMSA; defaults to the domain's Managed Service Accounts container.
+      - An existing gMSA elsewhere is moved here.
     type: str
   group:
     description:
@@ -87,7 +89,9 @@ options:
         description: The name the group is found by; defaults to O(group.name).
         type: str
       path:
-        description: DN of the OU or container of the group; defaults to the domain's Users container.
+        description:
+          - DN of the OU or container of the group; defaults to the domain's Users container.
+          - An existing group elsewhere is moved here.
         type: str
       scope:
         description: The group scope.
@@ -130,7 +134,9 @@ options:
         description: The name the user is found by and logs on with; defaults to O(portable_user.name).
         type: str
       path:
-        description: DN of the OU or container of the user; defaults to the domain's Users container.
+        description:
+          - DN of the OU or container of the user; defaults to the domain's Users container.
+          - An existing user elsewhere is moved here.
         type: str
       password:
         description:

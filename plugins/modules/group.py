@@ -13,8 +13,9 @@ description:
   - The group is usually what a gMSA's O(wincontainers.gmsa.service_account#module:allowed_to_retrieve_password)
     names; its members are the container hosts' computer accounts (C(HOST01$)) or, for hosts not joined to the
     domain, the portable identity made with M(wincontainers.gmsa.user).
-  - The group is found by its sAMAccountName. An existing group is neither moved nor renamed; a task whose
-    O(name) or O(path) does not match where it is fails and says where it is.
+  - The group is found by its sAMAccountName, or by O(identity). An existing group is not renamed; a task whose
+    O(name) does not match it fails and says what it found. An existing group elsewhere than O(path) is moved
+    there, as M(wincontainers.gmsa.service_account) moves a gMSA.
   - Members are added and removed value by value, never by rewriting the whole list, so two runs adding different
     members at the same time both keep theirs.
 author:
@@ -22,6 +23,8 @@ author:
 extends_documentation_fragment:
   - wincontainers.gmsa.ad_connection
   - wincontainers.gmsa.ad_connection.attributes
+  - wincontainers.gmsa.ad_object
+  - wincontainers.gmsa.ad_object.description
 attributes:
   check_mode:
     description: Reads and resolves everything, writes nothing.
@@ -33,8 +36,8 @@ options:
   name:
     description:
       - The group's name (its common name, C(cn)), at most 64 characters. Any character may be used; it is escaped.
+      - Required unless O(identity) finds the group.
     type: str
-    required: true
   sam_account_name:
     description:
       - The pre-Windows 2000 name the group is found by.
@@ -54,11 +57,8 @@ options:
     description:
       - DN of the OU or container the group is created in.
       - Defaults to the domain's Users container, found by its well-known GUID.
-      - For an existing group, the task fails when the group is elsewhere.
-    type: str
-  description:
-    description:
-      - The group's description. V('') removes it; when not given it is left alone.
+      - An existing group elsewhere is moved here (its members and memberships stay); when not given, an
+        existing group stays where it is. O(state=absent) removes the group wherever it is.
     type: str
   members:
     description:

@@ -29,6 +29,8 @@ author:
 extends_documentation_fragment:
   - wincontainers.gmsa.ad_connection
   - wincontainers.gmsa.ad_connection.attributes
+  - wincontainers.gmsa.ad_object
+  - wincontainers.gmsa.ad_object.description
 attributes:
   check_mode:
     description: Reads the directory and reports what would change; writes nothing.
@@ -43,8 +45,8 @@ options:
         name is the name.
       - "At most 15 characters. It may not contain any of C(\" / \\ [ ] : ; | = , + * ? < > @ $) or control
         characters, start or end with a space, or end with a period."
+      - Required unless O(identity) finds the account.
     type: str
-    required: true
   state:
     description:
       - V(present) creates or updates the account, V(absent) deletes it.
@@ -64,7 +66,9 @@ options:
       - SPNs are compared without regard to case, as the domain controller does.
       - When O(dns_hostname) changes, the domain controller itself renames the SPNs that name the old host name
         (as Windows and Samba domain controllers do); RV(spns) returns the SPNs it holds afterwards.
+      - O(spn) is an alias, the name M(microsoft.ad.service_account) gives this option.
     type: dict
+    aliases: [spn]
     suboptions:
       add:
         description: SPNs to add; the others stay.
@@ -123,10 +127,6 @@ options:
       - When not given, a new account is created in the domain's Managed Service Accounts container (found by its
         well-known GUID) and an existing account stays where it is. When given, an existing account elsewhere is
         moved there.
-    type: str
-  description:
-    description:
-      - Description of the account. An empty string removes it; when not given, it is left as it is.
     type: str
   enabled:
     description:

@@ -13,8 +13,9 @@ description:
   - On container hosts that are not joined to the domain, ccg.exe logs on as such a user (the "portable identity",
     whose credentials a ccg.exe plug-in keeps) to read the gMSA password. Make it a member of the group the gMSA
     names, with M(wincontainers.gmsa.group).
-  - The user is found by its sAMAccountName. An existing user is neither moved nor renamed; a task whose O(name) or
-    O(path) does not match where it is fails and says where it is.
+  - The user is found by its sAMAccountName, or by O(identity). An existing user is not renamed; a task whose
+    O(name) does not match it fails and says what it found. An existing user elsewhere than O(path) is moved
+    there, as M(wincontainers.gmsa.service_account) moves a gMSA.
   - A new user is created with its password and its final account flags in one request. When the domain's password
     policy refuses the password, the task fails saying so and no user is left behind.
   - The password is never returned, shown in a diff or written to the log.
@@ -23,6 +24,8 @@ author:
 extends_documentation_fragment:
   - wincontainers.gmsa.ad_connection
   - wincontainers.gmsa.ad_connection.attributes
+  - wincontainers.gmsa.ad_object
+  - wincontainers.gmsa.ad_object.description
 attributes:
   check_mode:
     description:
@@ -37,8 +40,8 @@ options:
   name:
     description:
       - The user's name (its common name, C(cn)), at most 64 characters. Any character may be used; it is escaped.
+      - Required unless O(identity) finds the user.
     type: str
-    required: true
   sam_account_name:
     description:
       - The logon name the user is found by, at most 20 characters.
@@ -55,7 +58,8 @@ options:
     description:
       - DN of the OU or container the user is created in.
       - Defaults to the domain's Users container, found by its well-known GUID.
-      - For an existing user, the task fails when the user is elsewhere.
+      - An existing user elsewhere is moved here (its group memberships stay); when not given, an existing
+        user stays where it is. O(state=absent) removes the user wherever it is.
     type: str
   password:
     description:
@@ -87,10 +91,6 @@ options:
         plug-in's secret is updated; rotate it instead, or set this.
       - On creation, V(false) when not given; for an existing user, left alone when not given.
     type: bool
-  description:
-    description:
-      - The user's description. V('') removes it; when not given it is left alone.
-    type: str
   state:
     description:
       - V(present) creates or updates the user; V(absent) deletes it.

@@ -13,16 +13,17 @@ import json
 import os
 import traceback
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     CONNECTION_ARGUMENT_SPEC,
     ConnectionSettings,
+    directory_for,
+    open_directories,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import _OPEN_DIRECTORIES, directory_for
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._options import Mode, Options, validation_line
 
 display = Display()
 
@@ -30,21 +31,23 @@ MASK = '********'
 
 
 class ADActionBase(ActionBase):
-    """Subclasses set ARGUMENT_SPEC (their own options) and implement ``run_ad``."""
+    """Subclasses set OPTIONS (their own options, an ``Options``) and implement ``run_ad``, which calls the
+    one function that does the module's work with ``self.mode``."""
 
     TRANSFERS_FILES = False
     _VALID_ARGS = frozenset()  # checked by the argument spec instead
-    ARGUMENT_SPEC = {}
-    MUTUALLY_EXCLUSIVE = []
-    REQUIRED_TOGETHER = []
-    REQUIRED_IF = []
+    OPTIONS = Options({})
+    ARGUMENT_SPEC = {}  # OPTIONS.spec, for the tests that hold the documentation to it
 
-    check_mode = False
-    diff_mode = False
+    mode = Mode()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.ARGUMENT_SPEC = cls.OPTIONS.spec
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        self.check_mode, self.diff_mode = bool(self._task.check_mode), bool(self._task.diff)
+        self.mode = Mode(check=bool(self._task.check_mode), diff=bool(self._task.diff))
         validation = self._validate_options()
         secrets = [value for value in validation._no_log_values if value]
         try:
@@ -67,52 +70,13 @@ class ADActionBase(ActionBase):
     def run_ad(self, directory, params):
         raise NotImplementedError
 
-    @classmethod
-    def as_step(cls, check_mode, diff_mode):
-        """This action's own work without a task of its own, for an action that runs it as one of its
-        steps: ``as_step(...).run_ad(directory, cls.step_params(args, field))``."""
-        step = cls.__new__(cls)  # run_ad needs no task, connection or loader
-        step.check_mode, step.diff_mode = check_mode, diff_mode
-        return step
-
-    @classmethod
-    def step_params(cls, args, field):
-        """``args`` checked against this action's own options and completed with their defaults; a
-        problem is named by ``field``, the option of the calling action that holds ``args`` (None: its own
-        top-level options)."""
-        validation = ArgumentSpecValidator(cls.ARGUMENT_SPEC, mutually_exclusive=cls.MUTUALLY_EXCLUSIVE,
-                                           required_together=cls.REQUIRED_TOGETHER,
-                                           required_if=cls.REQUIRED_IF).validate(given(args))
-        if validation.error_messages:
-            raise ADInputError(validation_line(validation.error_messages, field))
-        return validation.validated_parameters
-
     def _validate_options(self):
-        spec = dict(CONNECTION_ARGUMENT_SPEC, **self.ARGUMENT_SPEC)
-        validator = ArgumentSpecValidator(spec, mutually_exclusive=self.MUTUALLY_EXCLUSIVE,
-                                          required_together=self.REQUIRED_TOGETHER,
-                                          required_if=self.REQUIRED_IF)
-        return validator.validate(self._task.args)
+        return self.OPTIONS.validator(CONNECTION_ARGUMENT_SPEC).validate(self._task.args)
 
     @staticmethod
     def _add_traceback(result):
         if display.verbosity >= 3:
             result['exception'] = traceback.format_exc()
-
-
-def validation_line(messages, field=None):
-    """The argument check's messages as one line, each prefixed by ``field`` when given. Ansible's check words one
-    wrong type up to three times (its no_log check fails on it too): a message another one holds is left out."""
-    kept = [message for message in messages if not any(message in other for other in messages if other != message)]
-    return '; '.join('%s%s' % ('%s: ' % field if field else '', message) for message in kept)
-
-
-def given(args):
-    """``args`` without the options left out (None), at every depth: validated options come back with every
-    sub-option, and a None ``add`` next to a ``set`` would count as both given."""
-    if isinstance(args, dict):
-        return {name: given(value) for name, value in args.items() if value is not None}
-    return args
 
 
 def record_usage(action, directory):
@@ -124,15 +88,18 @@ def record_usage(action, directory):
     path = os.environ.get('GMSA_AD_USAGE_LOG')
     if not path:
         return
-    usage = directory.connection.usage
+    sockets_opened, operations = directory.usage()
     line = {'action': action, 'server': str(directory.candidate), 'pid': os.getpid(),
-            'sockets_opened': usage.open_sockets, 'operations': usage.operations,
-            'connections': [{'server': str(held.candidate), 'port': held.settings.port,
-                             'sockets_opened': held.connection.usage.open_sockets,
-                             'operations': held.connection.usage.operations}
-                            for held in _OPEN_DIRECTORIES.values()]}
+            'sockets_opened': sockets_opened, 'operations': operations,
+            'connections': [_usage_of(held) for held in open_directories()]}
     with open(path, 'a', encoding='utf-8') as log:
         log.write(json.dumps(line) + '\n')
+
+
+def _usage_of(directory):
+    sockets_opened, operations = directory.usage()
+    return {'server': str(directory.candidate), 'port': directory.settings.port,
+            'sockets_opened': sockets_opened, 'operations': operations}
 
 
 def scrub(value, secrets):

@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import check_dn, common_name, parent_dn, same_dn
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError, describe_refused_dn
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError, refused_dn
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
+    DirectoryError,
+    check_dn,
+    common_name,
+    escape_filter_value,
+    first_rdn,
+    parent_dn,
+    same_dn,
+)
 
 # Characters AD refuses in a sAMAccountName (and which Samba does not all check).
 INVALID_SAM_CHARACTERS = '"/\\[]:;|=,+*?<>'
@@ -21,23 +29,23 @@ CN_MAX_LENGTH = 64
 def check_name(name, field='name'):
     """The object's common name: any characters (they are escaped), at most 64 of them."""
     if not name or not name.strip():
-        raise ADInputError('%s: must not be empty' % field)
+        raise ADInputError('must not be empty', field)
     if len(name) > CN_MAX_LENGTH:
-        raise ADInputError('%s: %d characters, the directory allows at most %d' % (field, len(name), CN_MAX_LENGTH))
+        raise ADInputError('%d characters, the directory allows at most %d' % (len(name), CN_MAX_LENGTH), field)
 
 
 def check_sam_account_name(sam, field, max_length):
     if not sam or not sam.strip():
-        raise ADInputError('%s: must not be empty' % field)
+        raise ADInputError('must not be empty', field)
     bad = sorted({char for char in sam if char in INVALID_SAM_CHARACTERS or ord(char) < 32})
     if bad:
-        raise ADInputError('%s: %r contains %s; a sAMAccountName may not contain any of %s (give sam_account_name '
+        raise ADInputError('%r contains %s; a sAMAccountName may not contain any of %s (give sam_account_name '
                            'without them; the name itself may keep them)'
-                           % (field, sam, ' '.join(bad), INVALID_SAM_CHARACTERS))
+                           % (sam, ' '.join(bad), INVALID_SAM_CHARACTERS), field)
     if sam.endswith('.'):
-        raise ADInputError('%s: %r ends with a dot, which a sAMAccountName may not' % (field, sam))
+        raise ADInputError('%r ends with a dot, which a sAMAccountName may not' % sam, field)
     if len(sam) > max_length:
-        raise ADInputError('%s: %r has %d characters, at most %d are allowed' % (field, sam, len(sam), max_length))
+        raise ADInputError('%r has %d characters, at most %d are allowed' % (sam, len(sam), max_length), field)
 
 
 # ------------------------------------------------------------------ where new objects go
@@ -61,8 +69,8 @@ def container_for(directory, path, default, field='path'):
         check_dn(path, field)
         entry = _read_path(directory, path, field)
         if entry is None:
-            raise ADInputError('%s: %s does not exist in %s; create the OU first or give an existing container or OU'
-                               % (field, path, directory.facts.dns_name))
+            raise ADInputError('%s does not exist in %s; create the OU first or give an existing container or OU'
+                               % (path, directory.facts.dns_name), field)
         return entry.dn
     return well_known_container(directory, default)
 
@@ -70,10 +78,10 @@ def container_for(directory, path, default, field='path'):
 def _read_path(directory, path, field):
     try:
         return directory.read(path, ['objectClass'])
-    except ADError:
+    except DirectoryError as exc:
         # A DN that parses here may still be one the DC cannot parse (a multi-valued RDN, say).
-        if (directory.connection.result or {}).get('description') == 'invalidDNSyntax':
-            raise ADInputError(describe_refused_dn(field, path)) from None
+        if exc.description == 'invalidDNSyntax':
+            raise refused_dn(field, path) from None
         raise
 
 
@@ -134,11 +142,9 @@ def accounts_named(directory, names, attributes, computer_accounts=False, same_c
 
 
 def account_name_filter(names, computer_accounts=False, same_common_name=False):
-    from ldap3.utils.conv import escape_filter_chars
-
     terms = []
     for name in names:
-        value = escape_filter_chars(name)
+        value = escape_filter_value(name)
         terms.append('(sAMAccountName=%s)' % value)
         if computer_accounts:
             terms.append('(sAMAccountName=%s$)' % value)
@@ -161,26 +167,37 @@ def find_account(directory, sam, attributes, kind):
     entry = found[0]
     found_kind = kind_of(entry.texts('objectClass'))
     if found_kind != kind:
-        raise ADInputError('sam_account_name: %r belongs to the %s %s, not to a %s; choose another name'
-                           % (sam, found_kind, entry.dn, kind))
+        raise ADInputError('%r belongs to the %s %s, not to a %s; choose another name'
+                           % (sam, found_kind, entry.dn, kind), 'sam_account_name')
     return entry
 
 
 # ------------------------------------------------------------------ existing objects
-def check_location(dn, name, path, kind):
-    """Refuse to silently manage an object that is not where the task says it is (no moves or renames)."""
+def check_common_name(dn, name, kind):
+    """Refuse to silently manage an object whose name is not the one the task gives (no renames; a move is
+    ``new_parent_for``)."""
     if common_name(dn).casefold() != name.casefold():
-        raise ADInputError('name: the %s with this sAMAccountName is %s, whose name is not %r; give its name '
-                           '(or a different sam_account_name); renaming is not supported' % (kind, dn, name))
-    if path and not same_dn(parent_dn(dn), path):
-        raise ADInputError('path: the %s with this sAMAccountName is %s, not in %s; give its current path, or move '
-                           'it first; moving is not supported' % (kind, dn, path))
+        raise ADInputError('the %s with this sAMAccountName is %s, whose name is not %r; give its name '
+                           '(or a different sam_account_name); renaming is not supported' % (kind, dn, name), 'name')
 
 
-def name_taken_message(directory, dn, kind):
-    """For an add the DC refused because an object with that DN exists (with another sAMAccountName)."""
-    result = directory.connection.result or {}
-    if result.get('description') == 'entryAlreadyExists':
+def new_parent_for(directory, dn, path, default):
+    """Where the existing object ``dn`` moves to for ``path`` (checked as a new object's path is), or None when
+    it stays: no path given, or it is there already."""
+    if not path or same_dn(parent_dn(dn), path):
+        return None
+    container = container_for(directory, path, default)
+    return None if same_dn(parent_dn(dn), container) else container
+
+
+def moved_dn(dn, new_parent):
+    """``dn`` once moved under ``new_parent`` (None: where it is)."""
+    return '%s,%s' % (first_rdn(dn), new_parent) if new_parent else dn
+
+
+def name_taken_message(error, dn, kind):
+    """For an add the DC refused (``error``) because an object with that DN exists (with another sAMAccountName)."""
+    if isinstance(error, DirectoryError) and error.description == 'entryAlreadyExists':
         return ('name: %s already exists and is not this %s (its sAMAccountName differs); choose another name or '
                 'path, or give its sAMAccountName in sam_account_name' % (dn, kind))
     return None

@@ -3,13 +3,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Private to this collection: may change in any release.
-"""The one place where LDAP, TLS, socket and Kerberos failures become a line a person can act on."""
+"""The two kinds of failure every layer raises: one already worded for the user, and bad input that names
+its option. They depend on nothing; what the directory answered is worded in ``_ldap._errors``."""
 
 from __future__ import annotations
-
-import re
-import socket
-import ssl
 
 
 class ADError(Exception):
@@ -17,194 +14,42 @@ class ADError(Exception):
 
 
 class ADInputError(ADError):
-    """Bad input, found before anything was written."""
+    """Bad input, found before anything was written.
 
+    ``option`` is the option at fault as the user wrote it (``members``, ``spns.add``), when the
+    message is about one: the line then reads ``option: detail``. An action that passes its options
+    on to another one names them inside its own with ``within``.
+    """
 
-# Result codes of an LDAP response (RFC 4511) that carry their own meaning here.
-_RESULT_MESSAGES = {
-    'insufficientAccessRights': 'the account {user} lacks the rights for this: {detail}',
-    'invalidCredentials': 'the domain controller refused the credentials of {user} '
-                          '(wrong user name or password, or the account is locked or disabled)',
-    'strongerAuthRequired': 'the domain controller requires a stronger bind than was offered: {detail}',
-    'constraintViolation': 'the domain controller refused the value: {detail}',
-    'unwillingToPerform': 'the domain controller is unwilling to do this: {detail}',
-    'noSuchObject': 'no such object in the directory: {detail}',
-    'entryAlreadyExists': 'the object already exists: {detail}',
-    'busy': 'the domain controller is busy; try again: {detail}',
-    'unavailable': 'the domain controller is unavailable: {detail}',
-}
+    def __init__(self, detail, option=None):
+        self.detail = detail
+        self.option = option
+        super().__init__('%s: %s' % (option, detail) if option else detail)
+
+    def within(self, field):
+        """This error as the calling action's option ``field`` holds it: ``field.option`` or ``field: message``."""
+        if self.option:
+            return ADInputError(self.detail, '%s.%s' % (field, self.option))
+        return ADInputError(str(self), field)
 
 
 EXAMPLE_DN = 'OU=Groups,DC=contoso,DC=com'
 
 
-def describe_invalid_dn(field, text):
+def invalid_dn(field, text):
     """An option that should be a distinguished name and does not read as one."""
-    return '%s: %s is not a valid distinguished name (such as %s)' % (field, _as_written(text), EXAMPLE_DN)
+    return ADInputError('%s is not a valid distinguished name (such as %s)' % (as_written(text), EXAMPLE_DN), field)
 
 
-def describe_refused_dn(field, text):
+def refused_dn(field, text):
     """A DN option that reads as one here but that the domain controller cannot parse (invalidDNSyntax),
     for example one with a multi-valued RDN."""
-    return ('%s: %s is not a valid distinguished name for the domain controller, which cannot parse it '
-            '(invalidDNSyntax); give the DN of an existing OU or container, such as %s'
-            % (field, _as_written(text), EXAMPLE_DN))
+    return ADInputError('%s is not a valid distinguished name for the domain controller, which cannot parse it '
+                        '(invalidDNSyntax); give the DN of an existing OU or container, such as %s'
+                        % (as_written(text), EXAMPLE_DN), field)
 
 
-def _as_written(text):
+def as_written(text):
     """Quoted as the user wrote it (backslash escapes of a DN not doubled), only control characters escaped
     so that the message stays one line."""
     return "'%s'" % ''.join(char if char.isprintable() else repr(char)[1:-1] for char in str(text))
-
-
-def describe_bad_ca_cert(path, problem):
-    return ("ca_cert: %s %s; give the PEM file of the CA that issued the domain controllers' certificates"
-            % (path, problem))
-
-
-def describe_no_answer(settings, failures):
-    """Why no domain controller could be reached; ``failures``: (candidate, exception) in the order tried.
-
-    When no name resolved, that alone is the line: nothing was tried.
-    """
-    if failures and all(is_unresolvable(exc) for _candidate, exc in failures):
-        names = [str(getattr(candidate, 'address', candidate)) for candidate, _exc in failures]
-        return ('%s%s cannot be resolved (DNS has no address for %s); give a name DNS resolves, or an IP address '
-                'with tls_server_name set to the name in the controller\'s certificate'
-                % ('domain_server: ' if settings.servers else '', ', '.join(names),
-                   'that name' if len(names) == 1 else 'these names'))
-    return 'no domain controller answered on port %s (tried %s)' % (
-        settings.port, '; '.join(describe_exception(exc, candidate, settings) for candidate, exc in failures))
-
-
-def describe_missing_rights(user, detail):
-    """The line for a right the account lacks, whether the DC refused an operation or the module found out first."""
-    return _RESULT_MESSAGES['insufficientAccessRights'].format(user=user, detail=detail)
-
-
-def describe_result(result, user='the bind account'):
-    """A line for an ldap3 result dict (``conn.result``) that did not succeed."""
-    description = result.get('description') or 'error'
-    detail = (result.get('message') or description).strip()
-    template = _RESULT_MESSAGES.get(description, 'the domain controller answered {description}: {detail}')
-    return template.format(user=user, detail=detail, description=description)
-
-
-def describe_tls_failure(exc, server, tls_server_name=None):
-    """Why a TLS handshake failed, in terms of what the user can change."""
-    text = str(exc)
-    names = tls_server_name or server
-    if 'certificate verify failed' in text or 'CERTIFICATE_VERIFY_FAILED' in text:
-        found = re.search(r'certificate verify failed: ([^(]*)', text)
-        reason = getattr(exc, 'verify_message', '') or (found.group(1).strip() if found else text)
-        if 'expired' in reason:
-            return ('the certificate of %s has expired (%s); renew the domain controller certificate'
-                    % (server, reason))
-        if "Hostname mismatch" in reason or 'IP address mismatch' in reason:
-            return ('the certificate of %s does not name %s; connect by the name in the certificate '
-                    'or set tls_server_name to it' % (server, names))
-        return ('the certificate of %s is not trusted (%s); give the issuing CA in ca_cert'
-                % (server, reason))
-    if "doesn't match" in text:
-        return ('the certificate of %s does not name %s; connect by the name in the certificate '
-                'or set tls_server_name to it' % (server, names))
-    return 'TLS with %s failed: %s' % (server, text)
-
-
-def describe_exception(exc, server, settings):
-    """A line for an exception raised while talking to ``server``."""
-    # Imported here so that a controller without ldap3 still gets the
-    # "missing library" message from the caller rather than an ImportError.
-    from ldap3.core import exceptions as ldap_exc
-
-    user = settings.username or 'the current Kerberos ticket'
-    cause = _root_cause(exc)
-    if isinstance(cause, (ssl.SSLError, ssl.CertificateError, ldap_exc.LDAPCertificateError)):
-        return describe_tls_failure(cause, server, settings.tls_server_name)
-    if _names_a_certificate_failure(str(exc)):
-        # StartTLS failures arrive as ldap3 errors whose type mixes in socket
-        # errors; only their text tells that the certificate was refused.
-        return describe_tls_failure(exc, server, settings.tls_server_name)
-    if isinstance(exc, ldap_exc.LDAPInvalidCredentialsResult):
-        return describe_result({'description': 'invalidCredentials'}, user)
-    if isinstance(exc, ldap_exc.LDAPOperationResult):
-        return describe_result({'description': exc.description, 'message': exc.message}, user)
-    if isinstance(cause, socket.timeout) or 'timed out' in str(exc):
-        return '%s did not answer within %s s' % (server, settings.connect_timeout)
-    if isinstance(cause, ConnectionRefusedError) or 'refused' in str(exc).lower():
-        return '%s refused the connection on port %s' % (server, settings.port)
-    if is_unresolvable(exc):
-        return '%s cannot be resolved' % getattr(server, 'address', server)
-    if isinstance(exc, ldap_exc.LDAPSocketOpenError):
-        return 'could not connect to %s on port %s: %s' % (server, settings.port, _first_line(exc))
-    if isinstance(exc, (ldap_exc.LDAPSocketReceiveError, ldap_exc.LDAPSocketSendError,
-                        ldap_exc.LDAPSessionTerminatedByServerError)):
-        return 'the connection to %s was lost: %s' % (server, _first_line(exc))
-    if _is_gssapi_error(exc):
-        return describe_kerberos_failure(exc, settings)
-    return '%s: %s' % (type(exc).__name__, _first_line(exc))
-
-
-def is_unresolvable(exc):
-    """ldap3 passes over the resolver's error; "invalid server address" is what it says when no name resolved."""
-    from ldap3.core import exceptions as ldap_exc
-
-    if isinstance(_root_cause(exc), socket.gaierror):
-        return True
-    return isinstance(exc, ldap_exc.LDAPSocketOpenError) and str(exc) == 'invalid server address'
-
-
-def _names_a_certificate_failure(text):
-    return 'CERTIFICATE_VERIFY_FAILED' in text or "doesn't match any name" in text
-
-
-def describe_kerberos_failure(exc, settings):
-    text = _first_line(exc)
-    lowered = text.lower()
-    who = settings.username or 'the default ticket cache'
-    if any(hint in lowered for hint in ('no credentials cache', 'no kerberos credentials', 'credentials cache file',
-                                        "can't find client principal")):
-        return ('no Kerberos ticket for the bind: run kinit first, or give domain_username and '
-                'domain_password (%s)' % text)
-    if 'preauthentication failed' in lowered or 'password incorrect' in lowered:
-        return 'the KDC refused the password of %s' % who
-    if 'not found in kerberos database' in lowered:
-        return 'the KDC does not know %s or the LDAP service name: %s' % (who, text)
-    if 'cannot find kdc' in lowered or 'cannot contact any kdc' in lowered:
-        return 'no Kerberos KDC answered for the realm; check krb5.conf or KRB5_CONFIG (%s)' % text
-    if 'clock skew' in lowered:
-        return 'the clocks of this machine and the KDC differ too much: %s' % text
-    return 'Kerberos failed for %s: %s' % (who, text)
-
-
-def _is_gssapi_error(exc):
-    return type(exc).__module__.startswith('gssapi')
-
-
-_TELLING_CAUSES = (ssl.SSLError, ssl.CertificateError, socket.timeout, ConnectionRefusedError, socket.gaierror)
-
-
-def _root_cause(exc):
-    """ldap3 wraps socket and TLS errors (in args, or as the cause); the innermost one says what happened."""
-    for candidate in _causes(exc, set()):
-        if isinstance(candidate, _TELLING_CAUSES) or type(candidate).__name__ == 'LDAPCertificateError':
-            return candidate
-    return exc
-
-
-def _causes(value, seen):
-    if isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _causes(item, seen)
-        return
-    if not isinstance(value, BaseException) or id(value) in seen:
-        return
-    seen.add(id(value))
-    yield value
-    yield from _causes(list(value.args), seen)
-    yield from _causes([value.__cause__, value.__context__], seen)
-
-
-def _first_line(exc):
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]

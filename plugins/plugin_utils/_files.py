@@ -41,14 +41,14 @@ def check_writable(path, field='dest'):
     """Fail now, naming ``field``, when ``path`` could not be written: it is a folder, a folder on its way is a
     file, or the nearest existing folder may not be written to (the file is replaced through a new one there)."""
     if os.path.isdir(path):
-        raise ADInputError('%s: %s is a folder; give the path of the file to write' % (field, path))
+        raise ADInputError('%s is a folder; give the path of the file to write' % path, field)
     folder = os.path.dirname(os.path.abspath(path))
     while not os.path.lexists(folder):
         folder = os.path.dirname(folder)
     if not os.path.isdir(folder):
-        raise ADInputError('%s: cannot write %s: %s is a file, not a folder' % (field, path, folder))
+        raise ADInputError('cannot write %s: %s is a file, not a folder' % (path, folder), field)
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise ADInputError('%s: cannot write %s: the folder %s is not writable for this user' % (field, path, folder))
+        raise ADInputError('cannot write %s: the folder %s is not writable for this user' % (path, folder), field)
 
 
 def _read(path):

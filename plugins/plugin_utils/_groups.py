@@ -12,9 +12,14 @@ from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import find_account
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import sid_to_string
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import dn_key
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
+    add_values,
+    delete_values,
+    dn_key,
+    replace_values,
+    sid_to_string,
+)
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import resolve_principals
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._value_lists import conflicting_values, plan_values
 
@@ -76,8 +81,8 @@ def read_group(directory, sam):
         return None
     group_type_value = entry.integer('groupType')
     if not group_type_value & SECURITY_ENABLED:
-        raise ADInputError('sam_account_name: %r is the distribution group %s; this module manages security groups, '
-                           'convert it first or choose another name' % (sam, entry.dn))
+        raise ADInputError('%r is the distribution group %s; this module manages security groups, '
+                           'convert it first or choose another name' % (sam, entry.dn), 'sam_account_name')
     return Group(dn=entry.dn, sid=sid_to_string(entry.raw('objectSid')), sam_account_name=entry.text('sAMAccountName'),
                  scope=scope_of(group_type_value), description=entry.text('description'),
                  members=tuple(read_members(directory, entry)))
@@ -108,8 +113,7 @@ def resolve_member_option(directory, option):
              for name in ('add', 'remove', 'set')}
     both = conflicting_values(by_dn, key=dn_key)
     if both:
-        raise ADInputError('members: %s is listed in both add and remove; keep it in one of them'
-                           % ', '.join(both))
+        raise ADInputError('%s is listed in both add and remove; keep it in one of them' % ', '.join(both), 'members')
     return by_dn
 
 
@@ -130,18 +134,16 @@ def create_group(directory, dn, sam, scope, description, members):
 
 def change_attributes(directory, group, scope, description):
     """Scope and description. A two-step scope change that fails half-way is put back."""
-    import ldap3
-
     steps = scope_steps(group.scope, scope)
     changes = {}
     if description is not None and description != (group.description or ''):
-        changes['description'] = [(ldap3.MODIFY_REPLACE, [description] if description else [])]
+        changes['description'] = replace_values([description] if description else [])
     if not steps:
         directory.modify(group.dn, changes)
         return
     done = []
     for step in steps:
-        changes['groupType'] = [(ldap3.MODIFY_REPLACE, [str(group_type(step))])]
+        changes['groupType'] = replace_values([str(group_type(step))])
         try:
             directory.modify(group.dn, changes)
         except ADError as exc:
@@ -155,10 +157,8 @@ def change_attributes(directory, group, scope, description):
 
 
 def _undo_scope_steps(directory, group, done):
-    import ldap3
-
     if done:
-        directory.modify(group.dn, {'groupType': [(ldap3.MODIFY_REPLACE, [str(group_type(group.scope))])]})
+        directory.modify(group.dn, {'groupType': replace_values([str(group_type(group.scope))])})
 
 
 def change_members(directory, group, option):
@@ -182,15 +182,9 @@ def change_members(directory, group, option):
 
 
 def _write_member_change(directory, dn, change):
-    import ldap3
-
-    operations = []
-    if change.to_remove:
-        operations.append((ldap3.MODIFY_DELETE, list(change.to_remove)))
-    if change.to_add:
-        operations.append((ldap3.MODIFY_ADD, list(change.to_add)))
-    if operations:
-        directory.modify(dn, {'member': operations})
+    steps = delete_values(change.to_remove) + add_values(change.to_add)
+    if steps:
+        directory.modify(dn, {'member': steps})
 
 
 def planned_group(group, scope, description, members_after):

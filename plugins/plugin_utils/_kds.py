@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     FILETIME_EPOCH,
+    DirectoryError,
     datetime_to_filetime,
+    describe_missing_rights,
     filetime_to_datetime,
     iso,
+    object_dn,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import object_dn
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError, describe_missing_rights
 
 ROOT_KEY_ATTRIBUTES = ['cn', 'msKds-CreateTime', 'msKds-UseStartTime']
 
@@ -255,8 +257,8 @@ def create_root_key(directory, effective_time, now):
                                      secrets.token_bytes(ROOT_KEY_DATA_LENGTH))
     try:
         directory.add(dn, ['top', 'msKds-ProvRootKey'], attributes)
-    except ADError:
-        if (directory.connection.result or {}).get('description') == 'insufficientAccessRights':
+    except DirectoryError as exc:
+        if exc.description == 'insufficientAccessRights':
             account = directory.settings.username or 'the bind account'
             raise ADError('creating a KDS root key needs Enterprise Admins membership or delegated create-child '
                           'rights on %s; %s has neither' % (master_root_keys_dn(directory.facts), account)) from None

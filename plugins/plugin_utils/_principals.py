@@ -12,9 +12,15 @@ from dataclasses import dataclass
 from typing import Tuple
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import account_name_filter
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import sid_to_bytes, sid_to_string
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import check_dn, same_dn
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
+    check_dn,
+    escape_filter_bytes,
+    escape_filter_value,
+    same_dn,
+    sid_to_bytes,
+    sid_to_string,
+)
 
 # What a Principal is made of; a search also reads userPrincipalName, to match names written as UPNs.
 PRINCIPAL_ATTRIBUTES = ['objectSid', 'sAMAccountName', 'objectClass']
@@ -44,14 +50,12 @@ class _Wanted:
     value: str
 
     def ldap_filter(self):
-        from ldap3.utils.conv import escape_bytes, escape_filter_chars
-
         if self.kind == 'sid':
-            return '(objectSid=%s)' % escape_bytes(sid_to_bytes(self.value))
+            return '(objectSid=%s)' % escape_filter_bytes(sid_to_bytes(self.value))
         if self.kind == 'dn':
-            return '(distinguishedName=%s)' % escape_filter_chars(self.value)
+            return '(distinguishedName=%s)' % escape_filter_value(self.value)
         if self.kind == 'upn':
-            return '(userPrincipalName=%s)' % escape_filter_chars(self.value)
+            return '(userPrincipalName=%s)' % escape_filter_value(self.value)
         # HOST01 may mean the computer HOST01$; an exact match wins (see _pick).
         return account_name_filter([self.value], computer_accounts=not self.value.endswith('$'))
 
@@ -69,13 +73,13 @@ class _Wanted:
 def parse_principal(text, field):
     """How a principal was written. Raises ADInputError naming ``field`` for what cannot be one."""
     if not isinstance(text, str) or not text.strip():
-        raise ADInputError('%s: an empty principal name; give a sAMAccountName, DN, SID or UPN' % field)
+        raise ADInputError('an empty principal name; give a sAMAccountName, DN, SID or UPN', field)
     text = text.strip()
     if text.upper().startswith('S-1-'):
         try:
             sid_to_bytes(text)
         except ValueError:
-            raise ADInputError('%s: %r is not a valid SID (S-1-5-21-...)' % (field, text))
+            raise ADInputError('%r is not a valid SID (S-1-5-21-...)' % text, field)
         return _Wanted(text, 'sid', text.upper())
     if '=' in text:
         check_dn(text, field)
@@ -106,11 +110,11 @@ def resolve_principals(directory, texts, field):
         else:
             resolved.append(_principal(entry))
     if unknown:
-        raise ADInputError('%s: no account found for %s in %s; give an existing sAMAccountName, DN, SID or UPN'
-                           % (field, ', '.join(repr(t) for t in unknown), directory.facts.dns_name))
+        raise ADInputError('no account found for %s in %s; give an existing sAMAccountName, DN, SID or UPN'
+                           % (', '.join(repr(t) for t in unknown), directory.facts.dns_name), field)
     if ambiguous:
-        raise ADInputError('%s: %s match more than one account; give the DN or SID instead'
-                           % (field, ', '.join(repr(t) for t in ambiguous)))
+        raise ADInputError('%s match more than one account; give the DN or SID instead'
+                           % ', '.join(repr(t) for t in ambiguous), field)
     return resolved
 
 

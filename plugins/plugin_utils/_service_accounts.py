@@ -19,24 +19,27 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects imp
     is_gmsa,
     kind_of,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import (
-    directory_for,
-    guid_to_string,
-    sid_to_bytes,
-    sid_to_string,
-)
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import (
-    check_dn,
-    first_rdn,
-    object_dn,
-    parent_dn,
-    same_dn,
-)
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._security_descriptor import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
+    DirectoryError,
     SecurityDescriptor,
     SecurityDescriptorError,
+    add_values,
+    check_dn,
+    clear,
+    delete_values,
+    directory_for,
+    escape_filter_bytes,
+    escape_filter_value,
+    first_rdn,
+    guid_to_string,
+    object_dn,
+    parent_dn,
     parse_security_descriptor,
+    replace_values,
+    same_dn,
+    sid_to_bytes,
+    sid_to_string,
 )
 
 SUMMARY_ATTRIBUTES = ['sAMAccountName', 'dNSHostName', 'servicePrincipalName']
@@ -126,29 +129,30 @@ class ServiceAccount:
 def validate_name(name):
     """The account name without '$'; a name AD or Kerberos would refuse fails here, before anything is read."""
     if name is None or not name.strip():
-        raise ADInputError('name: give the gMSA name (1 to %d characters, without the trailing $)' % MAX_NAME_LENGTH)
+        raise ADInputError('give the gMSA name (1 to %d characters, without the trailing $)' % MAX_NAME_LENGTH, 'name')
     if name.endswith('$'):
         name = name[:-1]
     if len(name) > MAX_NAME_LENGTH:
-        raise ADInputError('name: %r has %d characters; a gMSA name is at most %d characters (its sAMAccountName '
+        raise ADInputError('%r has %d characters; a gMSA name is at most %d characters (its sAMAccountName '
                            'is the name plus $, the NetBIOS limit of computer accounts)'
-                           % (name, len(name), MAX_NAME_LENGTH))
+                           % (name, len(name), MAX_NAME_LENGTH), 'name')
     bad = sorted({char for char in name if char in FORBIDDEN_NAME_CHARACTERS or ord(char) < 32})
     if bad:
-        raise ADInputError('name: %r contains %s; a gMSA name may not contain any of %s, control characters, '
+        raise ADInputError('%r contains %s; a gMSA name may not contain any of %s, control characters, '
                            'or $ other than at the end'
-                           % (name, ' '.join(repr(char) for char in bad), ' '.join(FORBIDDEN_NAME_CHARACTERS[:-1])))
+                           % (name, ' '.join(repr(char) for char in bad), ' '.join(FORBIDDEN_NAME_CHARACTERS[:-1])),
+                           'name')
     if name != name.strip() or name.endswith('.') or not name.strip(' .'):
-        raise ADInputError('name: %r may not start or end with a space, end with a period, or be only periods'
-                           % name)
+        raise ADInputError('%r may not start or end with a space, end with a period, or be only periods' % name,
+                           'name')
     return name
 
 
 def validate_dns_hostname(value, field='dns_hostname'):
     labels = value.rstrip('.').split('.')
     if len(value) > 253 or not all(_DNS_LABEL.match(label) for label in labels):
-        raise ADInputError('%s: %r is not a DNS host name (labels of letters, digits and hyphens, '
-                           'at most 63 characters each)' % (field, value))
+        raise ADInputError('%r is not a DNS host name (labels of letters, digits and hyphens, '
+                           'at most 63 characters each)' % value, field)
     return value.rstrip('.')
 
 
@@ -157,8 +161,8 @@ def default_dns_hostname(name, domain_dns_name):
     try:
         return validate_dns_hostname(host)
     except ADInputError:
-        raise ADInputError('dns_hostname: the default %r is not a DNS host name, since the name has characters '
-                           'DNS does not allow; give dns_hostname' % host)
+        raise ADInputError('the default %r is not a DNS host name, since the name has characters '
+                           'DNS does not allow; give dns_hostname' % host, 'dns_hostname')
 
 
 def validate_spns(values, field='spns'):
@@ -168,9 +172,9 @@ def validate_spns(values, field='spns'):
         host = parts[1].rsplit(':', 1) if len(parts) > 1 else []
         if (len(parts) not in (2, 3) or not all(parts) or any(char.isspace() for char in value)
                 or (len(host) == 2 and not host[1].isdigit())):
-            raise ADInputError('%s: %r is not a service principal name; write service/host, '
+            raise ADInputError('%r is not a service principal name; write service/host, '
                                'service/host:port or service/host/service-name (e.g. host/web01.contoso.com)'
-                               % (field, value))
+                               % value, field)
 
 
 def encryption_type_value(names):
@@ -198,9 +202,9 @@ def find_service_account(directory, name):
     others = [entry for entry in entries if entry not in own]
     if others:
         other = others[0]
-        raise ADInputError('name: %r is already used by the %s %s (sAMAccountName %s); a gMSA needs a name no '
+        raise ADInputError('%r is already used by the %s %s (sAMAccountName %s); a gMSA needs a name no '
                            'other account uses'
-                           % (name, kind_of(other.texts('objectClass')), other.dn, other.text('sAMAccountName')))
+                           % (name, kind_of(other.texts('objectClass')), other.dn, other.text('sAMAccountName')), 'name')
     return _service_account(own[0]) if own else None
 
 
@@ -235,11 +239,9 @@ def _service_account(entry):
 
 def names_of_sids(directory, sids):
     """{SID: sAMAccountName} for the SIDs found, in one search; SIDs of deleted accounts are simply absent."""
-    from ldap3.utils.conv import escape_bytes
-
     if not sids:
         return {}
-    ldap_filter = '(|%s)' % ''.join('(objectSid=%s)' % escape_bytes(sid_to_bytes(sid)) for sid in sids)
+    ldap_filter = '(|%s)' % ''.join('(objectSid=%s)' % escape_filter_bytes(sid_to_bytes(sid)) for sid in sids)
     entries = directory.search(directory.facts.dn, ldap_filter, ['objectSid', 'sAMAccountName'])
     return {sid_to_string(entry.raw('objectSid')): entry.text('sAMAccountName') for entry in entries}
 
@@ -264,13 +266,11 @@ def find_spn_holders(directory, spns, own_dn=None):
     and only the global catalog sees the other domains. When it cannot be
     reached, the domain is searched instead and the result says so.
     """
-    from ldap3.utils.conv import escape_filter_chars
-
     if not spns:
         return SpnSearch({}, 'forest', None)
     catalog, reason = _global_catalog(directory)
     searched, base, scope = (catalog, '', 'forest') if catalog else (directory, directory.facts.dn, 'domain')
-    ldap_filter = '(|%s)' % ''.join('(servicePrincipalName=%s)' % escape_filter_chars(spn) for spn in spns)
+    ldap_filter = '(|%s)' % ''.join('(servicePrincipalName=%s)' % escape_filter_value(spn) for spn in spns)
     holders = {}
     for entry in searched.search(base, ldap_filter, ['servicePrincipalName']):
         if own_dn and same_dn(entry.dn, own_dn):
@@ -308,7 +308,7 @@ class AccountPlan:
     """What a present gMSA should look like, and the one LDAP write that gets it there.
 
     ``attributes`` is set when the account is to be created, ``changes``
-    (an ldap3 modify dict) when it exists; ``new_parent`` when it moves.
+    (for Directory.modify) when it exists; ``new_parent`` when it moves.
     """
     name: str
     dn: str
@@ -371,27 +371,25 @@ def check_present_options(params):
         validate_spns(spns.get(part) or [], 'spns.%s' % part)
     both = conflicting_values(spns, key=str.lower)
     if both:
-        raise ADInputError('spns: %s both added and removed; list each SPN in one of them' % ', '.join(both))
+        raise ADInputError('%s both added and removed; list each SPN in one of them' % ', '.join(both), 'spns')
     allowed = params.get('allowed_to_retrieve_password') or {}
     both = conflicting_values(allowed, key=str.lower)
     if both:
-        raise ADInputError('allowed_to_retrieve_password: %s both added and removed; list each principal in one of them'
-                           % ', '.join(both))
+        raise ADInputError('%s both added and removed; list each principal in one of them' % ', '.join(both),
+                           'allowed_to_retrieve_password')
     if params.get('dns_hostname') is not None:
         validate_dns_hostname(params['dns_hostname'])
     if params.get('kerberos_encryption_types') is not None and not params['kerberos_encryption_types']:
-        raise ADInputError('kerberos_encryption_types: give at least one of %s' % ', '.join(ENCRYPTION_TYPES))
+        raise ADInputError('give at least one of %s' % ', '.join(ENCRYPTION_TYPES), 'kerberos_encryption_types')
     interval = params.get('managed_password_interval')
     if interval is not None and not 1 <= interval <= 3650:
-        raise ADInputError('managed_password_interval: %s is not a number of days between 1 and 3650' % interval)
+        raise ADInputError('%s is not a number of days between 1 and 3650' % interval, 'managed_password_interval')
     if params.get('path') is not None:
         check_dn(params['path'], 'path')
 
 
 def plan_service_account(directory, name, current, params):
     """The plan for ``state: present``: read-only; bad input fails here, before any write."""
-    import ldap3
-
     from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._value_lists import plan_values
 
     if current is None:
@@ -433,9 +431,9 @@ def plan_service_account(directory, name, current, params):
     else:
         existing = current.password_interval or DEFAULT_PASSWORD_INTERVAL_DAYS
         if interval is not None and interval != existing:
-            raise ADInputError('managed_password_interval: %s has %d days and cannot change to %d; the interval can '
+            raise ADInputError('%s has %d days and cannot change to %d; the interval can '
                                'only be set when the account is created (remove and recreate the account to change it)'
-                               % (current.sam_account_name, existing, interval))
+                               % (current.sam_account_name, existing, interval), 'managed_password_interval')
         interval = existing
 
     description = params.get('description')
@@ -451,7 +449,7 @@ def plan_service_account(directory, name, current, params):
                        enabled=enabled, new_parent=new_parent)
     if current is None:
         return replace(plan, attributes=_creation_attributes(plan, membership))
-    return replace(plan, changes=_modifications(plan, current, spns, membership, ldap3))
+    return replace(plan, changes=_modifications(plan, current, spns, membership))
 
 
 def _plan_allowed(directory, current, option):
@@ -472,8 +470,8 @@ def _plan_allowed(directory, current, option):
                for part in ('add', 'remove', 'set')}
     both = conflicting_values(as_sids)
     if both:
-        raise ADInputError('%s: %s both added and removed (the same account written two ways)'
-                           % (field, ', '.join(by_sid[sid].sam_account_name for sid in both)))
+        raise ADInputError('%s both added and removed (the same account written two ways)'
+                           % ', '.join(by_sid[sid].sam_account_name for sid in both), field)
     current_sids = current.allowed_sids if current is not None else []
     change = plan_values(current_sids, as_sids)
     # Names of the SIDs no option named: one search, only when there are any.
@@ -517,7 +515,7 @@ def _creation_attributes(plan, membership):
     return attributes
 
 
-def _modifications(plan, current, spns, membership, ldap3):
+def _modifications(plan, current, spns, membership):
     """Only what differs; SPNs value by value and the descriptor as delete-old + add-new.
 
     Deleting the exact old descriptor makes the DC refuse the write when
@@ -526,29 +524,23 @@ def _modifications(plan, current, spns, membership, ldap3):
     """
     changes = {}
     if plan.dns_hostname != current.dns_hostname:
-        changes['dNSHostName'] = [(ldap3.MODIFY_REPLACE, [plan.dns_hostname])]
-    spn_changes = []
-    if spns.to_remove:
-        spn_changes.append((ldap3.MODIFY_DELETE, list(spns.to_remove)))
-    if spns.to_add:
-        spn_changes.append((ldap3.MODIFY_ADD, list(spns.to_add)))
+        changes['dNSHostName'] = replace_values([plan.dns_hostname])
+    spn_changes = delete_values(spns.to_remove) + add_values(spns.to_add)
     if spn_changes:
         changes['servicePrincipalName'] = spn_changes
     if membership is not None:
-        steps = [(ldap3.MODIFY_DELETE, [current.membership_raw])] if current.membership_raw else []
-        if membership.dacl:
-            steps.append((ldap3.MODIFY_ADD, [membership.to_bytes()]))
+        steps = delete_values([current.membership_raw] if current.membership_raw else [])
+        steps += add_values([membership.to_bytes()] if membership.dacl else [])
         if steps:
             changes['msDS-GroupMSAMembership'] = steps
     if plan.encryption_types != current.encryption_types:
-        changes['msDS-SupportedEncryptionTypes'] = [(ldap3.MODIFY_REPLACE, [str(plan.encryption_types)])]
+        changes['msDS-SupportedEncryptionTypes'] = replace_values([str(plan.encryption_types)])
     if plan.description != (current.description or None):
-        changes['description'] = ([(ldap3.MODIFY_REPLACE, [plan.description])] if plan.description
-                                  else [(ldap3.MODIFY_DELETE, [])])
+        changes['description'] = replace_values([plan.description]) if plan.description else clear()
     if plan.enabled != current.enabled:
         uac = current.user_account_control
         uac = uac & ~UF_ACCOUNTDISABLE if plan.enabled else uac | UF_ACCOUNTDISABLE
-        changes['userAccountControl'] = [(ldap3.MODIFY_REPLACE, [str(uac)])]
+        changes['userAccountControl'] = replace_values([str(uac)])
     return changes
 
 
@@ -573,7 +565,7 @@ def _create(directory, plan):
     try:
         directory.add(plan.dn, [GMSA_CLASS], plan.attributes)
     except ADError as exc:
-        refusal = (directory.connection.result or {}).get('description')
+        refusal = exc.description if isinstance(exc, DirectoryError) else None
         if refusal == 'entryAlreadyExists':
             raise CreatedMeanwhile(str(exc))
         if refusal == 'insufficientAccessRights':  # such an account cannot read the KDS keys either

@@ -11,13 +11,18 @@ which every connection here has) and never kept in anything that is returned.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace as dataclass_replace
 from typing import Optional
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import find_account
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import sid_to_string
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
+    ConnectionLostError,
+    DirectoryError,
+    bind_refusal,
+    replace_values,
+    sid_to_string,
+)
 
 UF_ACCOUNTDISABLE = 0x2
 UF_NORMAL_ACCOUNT = 0x200
@@ -70,7 +75,7 @@ def read_user(directory, sam):
 
 def check_upn(upn):
     if upn is not None and (upn.count('@') != 1 or upn.startswith('@') or upn.endswith('@') or ' ' in upn):
-        raise ADInputError('upn: %r is not a user principal name (name@dns.domain)' % upn)
+        raise ADInputError('%r is not a user principal name (name@dns.domain)' % upn, 'upn')
 
 
 def wanted_account_control(current, enabled, password_never_expires):
@@ -113,17 +118,15 @@ def create_user(directory, dn, user, password):
 
 def change_user(directory, user, planned, password):
     """Every change in one modify request, the password first: the DC applies all of it or none."""
-    import ldap3
-
     changes = {}
     if password is not None:
-        changes['unicodePwd'] = [(ldap3.MODIFY_REPLACE, [encode_password(password)])]
+        changes['unicodePwd'] = replace_values([encode_password(password)])
     if planned.upn != user.upn:
-        changes['userPrincipalName'] = [(ldap3.MODIFY_REPLACE, [planned.upn] if planned.upn else [])]
+        changes['userPrincipalName'] = replace_values([planned.upn] if planned.upn else [])
     if planned.description != user.description:
-        changes['description'] = [(ldap3.MODIFY_REPLACE, [planned.description] if planned.description else [])]
+        changes['description'] = replace_values([planned.description] if planned.description else [])
     if planned.user_account_control != user.user_account_control:
-        changes['userAccountControl'] = [(ldap3.MODIFY_REPLACE, [str(planned.user_account_control)])]
+        changes['userAccountControl'] = replace_values([str(planned.user_account_control)])
     _refused_password_as_one_line(directory, lambda: directory.modify(user.dn, changes), 'nothing was changed',
                                   password_given=password is not None)
 
@@ -131,8 +134,8 @@ def change_user(directory, user, planned, password):
 def _refused_password_as_one_line(directory, write, consequence, password_given=True):
     try:
         write()
-    except ADError:
-        message = (directory.connection.result or {}).get('message') or ''
+    except DirectoryError as exc:
+        message = exc.diagnostic
         if _PASSWORD_RESTRICTION not in message.upper():
             raise
         if not password_given:
@@ -153,29 +156,18 @@ def password_is_current(directory, dn, password):
     (lastLogonTimestamp, at most every few days; a wrong password counts
     towards the lockout threshold), which the module documentation says.
     """
-    from dataclasses import replace
-
-    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import _ldap_connection, _open_secure
-
-    settings = replace(directory.settings, auth='simple', username=dn, password=password)
-    connection = _ldap_connection(settings, directory.candidate)
+    settings = dataclass_replace(directory.settings, auth='simple', username=dn, password=password)
     try:
-        _open_secure(connection, settings)
-        if connection.bind():
-            return True
-        return bind_refusal_means_current((connection.result or {}).get('message') or '')
-    except ADError:
-        raise
-    except Exception:  # a lost connection tells nothing about the password
+        refusal = bind_refusal(settings, directory.candidate)
+    except ConnectionLostError:  # a lost connection tells nothing about the password
         return None
-    finally:
-        connection.unbind()
+    if refusal is None:
+        return True
+    return bind_refusal_means_current(refusal.data_code)
 
 
-def bind_refusal_means_current(message):
-    """Read the data code of a refused bind: ``..., data 52e, v1db1``."""
-    found = re.search(r'\bdata ([0-9a-fA-F]+)\b', message)
-    code = found.group(1).lower() if found else None
+def bind_refusal_means_current(code):
+    """What the data code of a refused bind (``..., data 52e, v1db1``) says of the password: True, False or None."""
     if code == _WRONG_PASSWORD_CODE:
         return False
     if code in _RIGHT_PASSWORD_CODES:

@@ -20,16 +20,20 @@ from datetime import timedelta
 from typing import List, Optional, Tuple
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import GMSA, kind_of
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import connect
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import key_in_use, read_root_keys
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
+    Directory,
+    DirectoryError,
+    SecurityDescriptorError,
+    escape_filter_bytes,
     filetime_to_datetime,
     guid_to_string,
     iso,
+    parse_security_descriptor,
     sid_to_bytes,
     sid_to_string,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import key_in_use, read_root_keys
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._managed_password import (
     ManagedPasswordError,
     next_rollover,
@@ -37,10 +41,6 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._managed_passwo
     password_age,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import parse_principal, resolve_principals
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._security_descriptor import (
-    SecurityDescriptorError,
-    parse_security_descriptor,
-)
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._service_accounts import find_spn_holders
 
 ACCOUNT_ATTRIBUTES = [
@@ -194,8 +194,8 @@ def find_service_account(directory, text):
         exact = [e for e in entries if (e.text('sAMAccountName') or '').lower() == wanted.value.lower()]
         entries = exact or [e for e in entries if (e.text('sAMAccountName') or '').endswith('$')]
     if len(entries) > 1:
-        raise ADInputError('account: %r matches more than one object (%s); give the DN or SID'
-                           % (text, '; '.join(e.dn for e in entries)))
+        raise ADInputError('%r matches more than one object (%s); give the DN or SID'
+                           % (text, '; '.join(e.dn for e in entries)), 'account')
     if not entries:
         return None
     entry = entries[0]
@@ -316,13 +316,11 @@ def _principal_allowed_check(directory, report, account, principal):
 
 def _names_of(directory, sids):
     """sAMAccountNames of SIDs, in one search; SIDs the domain does not know stay as they are."""
-    from ldap3.utils.conv import escape_bytes
-
     domain_sids = [sid for sid in sids if sid.startswith('S-1-5-21-')]
     if not domain_sids:
         return {}
     entries = directory.search(directory.facts.dn, '(|%s)' % ''.join(
-        '(objectSid=%s)' % escape_bytes(sid_to_bytes(sid)) for sid in domain_sids), ['objectSid', 'sAMAccountName'])
+        '(objectSid=%s)' % escape_filter_bytes(sid_to_bytes(sid)) for sid in domain_sids), ['objectSid', 'sAMAccountName'])
     return {sid_to_string(entry.raw('objectSid')).upper(): entry.text('sAMAccountName') for entry in entries}
 
 
@@ -368,16 +366,15 @@ def _password_read_check(directory, report, account, principal, credentials):
                                   directory.facts.dns_name.upper())
     who = principal.sam_account_name
     try:
-        connection, _candidate = connect(settings)
+        as_principal = Directory.connect(settings)
     except ADError as exc:
         report.password_retrievable = False
         report.add('password_read', False, _bind_failure(exc, who, credentials))
         return None
     try:
-        entry = _read_password_entry(connection, account.dn)
+        blob = _read_password_blob(as_principal, account.dn)
     finally:
-        connection.unbind()
-    blob = entry.get('msDS-ManagedPassword') if entry else None
+        as_principal.close()
     if not blob:
         report.password_retrievable = False
         report.add('password_read', False, '%s bound, but the domain controller returned no msDS-ManagedPassword for %s: '
@@ -385,7 +382,7 @@ def _password_read_check(directory, report, account, principal, credentials):
                    'newer than its logon' % (who, account.sam_account_name))
         return None
     try:
-        password = parse_managed_password(blob[0])
+        password = parse_managed_password(blob)
     except ManagedPasswordError as exc:
         report.password_retrievable = False
         report.add('password_read', False, 'the domain controller returned a password blob this module cannot read: %s' % exc)
@@ -396,19 +393,18 @@ def _password_read_check(directory, report, account, principal, credentials):
     return password
 
 
-def _read_password_entry(connection, dn):
-    import ldap3
-
-    connection.search(dn, '(objectClass=*)', ldap3.BASE, attributes=['msDS-ManagedPassword'])
-    for item in connection.response or []:
-        if item.get('type') == 'searchResEntry':
-            return dict(item.get('raw_attributes') or {})
-    return None
+def _read_password_blob(directory, dn):
+    """msDS-ManagedPassword of ``dn`` as the bound principal reads it, or None: a refused read is no password."""
+    try:
+        entry = directory.read(dn, ['msDS-ManagedPassword'])
+    except DirectoryError:
+        return None
+    return entry.raw('msDS-ManagedPassword') if entry else None
 
 
 def _bind_failure(exc, who, credentials):
     text = str(exc)
-    if credentials.kind == 'password' and 'refused the credentials' in text:
+    if credentials.kind == 'password' and isinstance(exc, DirectoryError) and exc.description == 'invalidCredentials':
         return ('the domain controller refused principal_password for %s: wrong password, or the account is locked, '
                 'disabled or expired; give the password the host uses (the plug-in secret of a non-domain-joined host, '
                 'the machine password of a computer account)' % who)

@@ -42,7 +42,7 @@ def application_task(tmp_path, name='apptWeb01', spns='[http/apptweb01.gmsa.test
             '    credential_spec:\n'
             '      dest: %s/%s.json\n'
             '      host_account_config: {plugin_guid: "{E4781092-F116-4B79-B55E-28EB6A224E26}", plugin_input: "x:%s"}\n'
-            '  register: out\n') % (name, spns, name, name, members, user, dest or tmp_path, name.lower(), name)
+            '  register: out\n') % (name, spns, name, name, members, user, dest or tmp_path, name.lower(), name.lower())
 
 
 def entry_of(lab, sam, attributes=('objectSid',)):
@@ -91,7 +91,7 @@ def test_makes_every_part_and_a_second_run_changes_nothing(run_playbook, lab, cl
 
     spec = json.loads((tmp_path / 'apptweb01.json').read_text())
     assert spec['ActiveDirectoryConfig']['GroupManagedServiceAccounts'][0]['Name'] == 'apptWeb01'
-    assert spec['ActiveDirectoryConfig']['HostAccountConfig']['PluginInput'] == 'x:apptWeb01'
+    assert spec['ActiveDirectoryConfig']['HostAccountConfig']['PluginInput'] == 'x:apptweb01'
     assert result['credential_spec']['dest'] == str(tmp_path / 'apptweb01.json')
 
     again = run_playbook(application_task(tmp_path))

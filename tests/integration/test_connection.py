@@ -91,9 +91,48 @@ def test_wrong_password_is_one_line_and_never_echoed(run_playbook):
     assert sentinel not in run.output
 
 
-def test_ntlm_refusal_names_the_alternatives(run_playbook):
-    run = run_playbook(domain_info('auth: ntlm'))
-    assert_one_clean_line(run, 'NTLM', 'auth=kerberos')
+@pytest.mark.parametrize('tls', ['tls_mode: ldaps', 'tls_mode: start_tls'])
+def test_ntlm_binds_through_gss_spnego_with_the_channel_binding(run_playbook, lab, tls):
+    # Samba 4.22 requires the TLS channel binding of every SASL bind by default
+    # (ldap server require strong auth = yes, as LdapEnforceChannelBinding=2 on Windows).
+    run = run_playbook(domain_info('auth: ntlm\n' + tls), extra_env={'GMSA_AD_PORT': ''})
+    assert run.rc == 0, run.output
+    assert run.result()['domain']['netbios_name'] == lab.env['GMSA_LAB_NETBIOS']
+
+
+def test_ntlm_with_a_domain_and_user_name(run_playbook, lab):
+    user = '%s\\Administrator' % lab.env['GMSA_LAB_NETBIOS']
+    run = run_playbook(domain_info('auth: ntlm'), extra_env={'GMSA_AD_USERNAME': user})
+    assert run.rc == 0, run.output
+
+
+def test_ntlm_with_a_wrong_password_is_one_line_and_never_echoed(run_playbook):
+    sentinel = 'Sentinel-Wrong-Ntlm-3d9a'
+    run = run_playbook(domain_info('auth: ntlm'), extra_env={'GMSA_AD_PASSWORD': sentinel}, args=['-vvvv'])
+    assert_one_clean_line(run, 'refused the credentials')
+    assert sentinel not in run.output
+
+
+def test_ntlm_without_the_channel_binding_is_refused_and_the_line_names_the_fix(lab, monkeypatch):
+    """The bind as a client without channel binding makes it (ldap3's own NTLM, say): the lab DC refuses it."""
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import ConnectionSettings, DirectoryError, connect
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import _bind
+
+    env = lab.env
+    settings = ConnectionSettings.from_params(dict(
+        domain_server=[env['GMSA_AD_SERVER']], domain_name=None, domain_port=None, tls_mode='ldaps',
+        validate_certs=True, ca_cert=env['GMSA_AD_CA_CERT'], tls_server_name=env['GMSA_AD_TLS_SERVER_NAME'],
+        auth='ntlm', domain_username=env['GMSA_AD_USERNAME'], domain_password=lab.password, connect_timeout=10))
+    conn, _candidate = connect(settings)  # with the binding: bound
+    conn.unbind()
+    monkeypatch.setattr(_bind, 'channel_bindings', lambda conn: None)
+    with pytest.raises(ADError) as raised:
+        connect(settings)
+    assert isinstance(raised.value, DirectoryError) and raised.value.description == 'invalidCredentials'
+    line = str(raised.value)
+    assert 'channel binding' in line and 'SEC_E_BAD_BINDINGS' in line and 'connect to the controller directly' in line
+    assert '\n' not in line and lab.password not in line
 
 
 @pytest.fixture(scope='module')
@@ -141,7 +180,7 @@ def test_unknown_option_is_named(run_playbook):
 def test_srv_discovery_finds_the_lab_dc(lab):
     import dns.resolver
 
-    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import discover_domain_controllers
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import discover_domain_controllers
 
     resolver = dns.resolver.Resolver(configure=False)
     resolver.nameservers = ['127.0.0.1']

@@ -227,9 +227,10 @@ def test_a_path_that_does_not_exist_is_refused(run_playbook, lab, cleanup):
     assert_nothing_written(lab, before)
 
 
-def test_an_existing_group_elsewhere_is_not_moved(run_playbook, lab, hosts_group):
+def test_an_existing_group_elsewhere_is_moved(run_playbook, lab, hosts_group):
     run = run_playbook(group_task(name='grpt-hosts', path='"CN=Computers,%s"' % lab.domain_dn))
-    assert_one_clean_line(run, 'path', hosts_group, 'moving is not supported')
+    assert run.rc == 0 and run.result()['changed'] is True, run.output
+    assert group_entry(lab, 'grpt-hosts')[0] == 'CN=grpt-hosts,CN=Computers,' + lab.domain_dn == run.result()['dn']
 
 
 def test_absent_removes_the_group_and_then_does_nothing(run_playbook, lab, hosts_group):

@@ -161,6 +161,27 @@ ROLE_CASES = [
     ('service_accounts', '{service_accounts_applications: not-a-list}', 'service_accounts_applications'),
     ('service_accounts', '{service_accounts_applications: [{spns: [http/x]}]}', 'name'),
     ('service_accounts', '{service_accounts_applications: [{name: RelBadR, domain_joined: maybe}]}', 'domain_joined'),
+    # the plug-in catalogue: each refused before the first write, in one line naming the field
+    ('service_accounts', '{service_accounts_applications: [{name: RelBadP, domain_joined: false, plugin: {type: vault}}]}',
+     'type must be one of: rancher, aws_ecs, azure_key_vault, custom'),
+    ('service_accounts', '{service_accounts_applications: [{name: RelBadP, domain_joined: false, plugin: {type: aws_ecs}}]}',
+     'plugin.credential_arn: type aws_ecs needs credential_arn'),
+    ('service_accounts', '{service_accounts_applications: [{name: RelBadP, domain_joined: false, '
+     'plugin: {type: rancher, namespace: gmsa-system}}]}', 'plugin.secret_name: type rancher needs namespace, secret_name'),
+    ('service_accounts', '{service_accounts_applications: [{name: RelBadP, domain_joined: false, '
+     'plugin: {type: aws_ecs, credential_arn: "arn:aws:s3:::bucket/key"}}]}',
+     "plugin.credential_arn: 'arn:aws:s3:::bucket/key' is not the ARN of a Secrets Manager secret or an SSM parameter"),
+    ('service_accounts', '{service_accounts_applications: [{name: RelBadP, domain_joined: false, '
+     'plugin: {type: azure_key_vault, object_id: 2d8a3e1c-0000-4000-8000-000000000001, '
+     'secret_uri: "https://kv01.vault.example.com/secrets/x"}}]}',
+     'plugin.secret_uri: \'https://kv01.vault.example.com/secrets/x\' is not a Key Vault secret URI; give '
+     'https://<vault>.vault.azure.net/secrets/<name>'),
+    ('service_accounts', '{service_accounts_applications: [{name: RelBadP, domain_joined: false, '
+     'plugin: {guid: "{E4781092-F116-4B79-B55E-28EB6A224E26}", input: "gmsa-system:a:b"}}]}',
+     "plugin.input: 'gmsa-system:a:b' has 3 parts; Rancher's plug-in takes exactly two"),
+    ('service_accounts', '{service_accounts_applications: [{name: RelBadP, domain_joined: false, '
+     'plugin: {type: custom, guid: "{GDMA0342-266A-4D1P-831J-20990E82944F}", input: x}}]}',
+     "plugin.guid: '{GDMA0342-266A-4D1P-831J-20990E82944F}' is not a GUID (it is the documentation's sample"),
     ('container_host', '{container_host_applications: 42}', 'container_host_applications'),
     ('container_host', '{container_host_reboot: maybe}', 'container_host_reboot'),
     ('kubernetes', '{kubernetes_applications: {}}', 'kubernetes_applications'),

@@ -129,7 +129,7 @@ ROLE_RUN = '''
       - name: RelNwRole1
         domain_joined: false
         portable_user: {password: Rel-Nw-9a-RPass}
-        plugin: {guid: "{E4781092-F116-4B79-B55E-28EB6A224E26}", input: relnwrole1}
+        plugin: {guid: "{E4781092-F116-4B79-B55E-28EB6A224E26}", input: "gmsa-system:relnwrole1"}
 '''
 
 

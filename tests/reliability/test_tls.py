@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils import _connection
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import _connect, _settings
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError
 from harness import playbook_runner
 from forests import make_ca, make_server_certificate, record_figure, restart
@@ -25,7 +25,7 @@ UTC = datetime.timezone.utc
 
 # ------------------------------------------------------------------ no clear-text path
 def test_no_clear_text_tls_mode():
-    assert set(_connection.CONNECTION_ARGUMENT_SPEC['tls_mode']['choices']) == {'ldaps', 'start_tls'}
+    assert set(_settings.CONNECTION_ARGUMENT_SPEC['tls_mode']['choices']) == {'ldaps', 'start_tls'}
 
 
 class ConnectionWithoutTLS:
@@ -55,13 +55,13 @@ class ConnectionWithoutTLS:
 @pytest.mark.parametrize('tls_mode', ['ldaps', 'start_tls'])
 def test_connect_never_binds_without_tls(monkeypatch, tls_mode):
     fake = ConnectionWithoutTLS()
-    monkeypatch.setattr(_connection, '_ldap_connection', lambda settings, candidate: fake)
-    settings = _connection.ConnectionSettings.from_params(dict(
+    monkeypatch.setattr(_connect, 'ldap_connection', lambda settings, candidate: fake)
+    settings = _settings.ConnectionSettings.from_params(dict(
         domain_server=['dc1.example.test'], domain_name=None, domain_port=None, tls_mode=tls_mode,
         validate_certs=True, ca_cert=None, tls_server_name=None, auth='simple', domain_username='user@EXAMPLE.TEST',
         domain_password='not-sent', connect_timeout=5))
     with pytest.raises(ADError, match='TLS is not in force'):
-        _connection.connect(settings)
+        _connect.connect(settings)
     assert not fake.bound
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from ansible_collections.wincontainers.gmsa.plugins.doc_fragments.ad_connection import ModuleDocFragment
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import CONNECTION_ARGUMENT_SPEC
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import CONNECTION_ARGUMENT_SPEC
 
 
 def test_connection_fragment_mirrors_the_argument_spec():
@@ -22,10 +22,22 @@ def test_connection_fragment_mirrors_the_argument_spec():
 
 
 def _module_options(name):
+    """The module's options with those of its fragments (but the connection's, which the test above holds)."""
     import importlib
 
     module = importlib.import_module('ansible_collections.wincontainers.gmsa.plugins.modules.%s' % name)
-    return (yaml.safe_load(module.DOCUMENTATION).get('options') or {})
+    documentation = yaml.safe_load(module.DOCUMENTATION)
+    options = dict(documentation.get('options') or {})
+    for fragment in documentation.get('extends_documentation_fragment') or []:
+        fragment_name, _dot, variable = fragment[len('wincontainers.gmsa.'):].partition('.')
+        if fragment_name == 'ad_connection':
+            continue
+        fragments = importlib.import_module('ansible_collections.wincontainers.gmsa.plugins.doc_fragments.%s'
+                                            % fragment_name)
+        shared = yaml.safe_load(getattr(fragments.ModuleDocFragment, (variable or 'documentation').upper()))
+        assert not set(shared.get('options') or {}) & set(options), (name, fragment)
+        options.update(shared.get('options') or {})
+    return options
 
 
 def _action_spec(name):
@@ -45,6 +57,7 @@ def _compare(documented, spec, where):
         assert doc.get('choices') == option.get('choices'), here
         assert doc.get('elements') == option.get('elements'), here
         assert bool(doc.get('required')) == bool(option.get('required')), here
+        assert sorted(doc.get('aliases') or []) == sorted(option.get('aliases') or []), here
         assert bool(doc.get('no_log')) == bool(option.get('no_log')) or not doc.get('no_log'), here
         if option.get('options'):
             _compare(doc.get('suboptions') or {}, option['options'], here)

@@ -15,8 +15,8 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects imp
     find_account,
     kind_of,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import AccountsRead, Directory, Entry
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import AccountsRead, Directory, Entry
 
 DOMAIN_DN = 'DC=contoso,DC=com'
 GMSA_CLASSES = ['top', 'person', 'organizationalPerson', 'user', 'computer', 'msDS-GroupManagedServiceAccount']

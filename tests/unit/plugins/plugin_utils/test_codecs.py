@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._codecs import (
     datetime_to_filetime,
     dn_to_dns_name,
     filetime_to_datetime,

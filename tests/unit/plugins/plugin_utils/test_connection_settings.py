@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     Candidate,
     ConnectionSettings,
     candidates_for,
     discover_domain_controllers,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 
 
 def params(**overrides):

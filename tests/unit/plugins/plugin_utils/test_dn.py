@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     check_dn,
     common_name,
     first_rdn,
@@ -10,7 +11,6 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import (
     parent_dn,
     same_dn,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
 
 
 @pytest.mark.parametrize('text', ['OU=Groups,DC=contoso,DC=com', 'ou=Groups, dc=contoso, dc=com', 'CN=a\\,b,DC=x',

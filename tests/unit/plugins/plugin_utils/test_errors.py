@@ -3,7 +3,7 @@ from __future__ import annotations
 import ssl
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._action import MASK, scrub
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import describe_result, describe_tls_failure
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._errors import describe_result, describe_tls_failure
 
 
 def test_insufficient_rights_names_the_account():

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import check_location, check_sam_account_name
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import Entry
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import common_name, parent_dn
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import (
+    check_common_name,
+    check_sam_account_name,
+    moved_dn,
+)
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._groups import (
     group_type,
@@ -13,6 +15,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._groups import 
     scope_of,
     scope_steps,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import Entry, common_name, parent_dn
 
 
 @pytest.mark.parametrize('scope, value', [('domain_local', -2147483644), ('global', -2147483646),
@@ -86,9 +89,12 @@ def test_parent_and_name_of_an_escaped_dn():
     assert common_name(dn) == 'a,b;c'
 
 
-def test_an_object_elsewhere_is_refused_not_moved():
-    check_location('CN=g,OU=x,DC=z', 'G', 'ou=X,dc=Z', 'group')
-    with pytest.raises(ADInputError, match='^path: .*moving is not supported'):
-        check_location('CN=g,OU=x,DC=z', 'g', 'OU=y,DC=z', 'group')
+def test_an_object_of_another_name_is_refused_not_renamed():
+    check_common_name('CN=g,OU=x,DC=z', 'G', 'group')
     with pytest.raises(ADInputError, match='^name: .*renaming is not supported'):
-        check_location('CN=g,OU=x,DC=z', 'h', None, 'group')
+        check_common_name('CN=g,OU=x,DC=z', 'h', 'group')
+
+
+def test_a_moved_dn_keeps_its_escaped_name():
+    assert moved_dn('CN=a\\,b,OU=x,DC=z', 'OU=y,DC=z') == 'CN=a\\,b,OU=y,DC=z'
+    assert moved_dn('CN=g,OU=x,DC=z', None) == 'CN=g,OU=x,DC=z'

@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import datetime_to_filetime
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import (
     DH_GENERATOR,
@@ -23,6 +22,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import (
     root_key_attributes,
     secret_agreement_parameters,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import DirectoryError, datetime_to_filetime
 
 NOW = datetime(2026, 11, 27, 10, 0, 0, tzinfo=timezone.utc)
 CONFIGURATION_DN = 'CN=Configuration,DC=contoso,DC=com'
@@ -186,7 +186,6 @@ class FakeDirectory:
         self.facts = SimpleNamespace(configuration_dn=CONFIGURATION_DN, domain_controller='dc01.contoso.com',
                                      domain_controller_dn='CN=DC01,CN=Servers,CN=Site,CN=Sites,' + CONFIGURATION_DN)
         self.settings = SimpleNamespace(username='helpdesk@CONTOSO.COM')
-        self.connection = SimpleNamespace(result={})
         self.refuse = refuse
         self.server_reference = server_reference
         self.added = []
@@ -197,8 +196,7 @@ class FakeDirectory:
 
     def add(self, dn, object_classes, attributes):
         if self.refuse:
-            self.connection.result = {'description': self.refuse}
-            raise ADError('creating of %s failed: refused' % dn)
+            raise DirectoryError('creating of %s failed: refused' % dn, {'description': self.refuse})
         self.added.append((dn, object_classes, attributes))
 
 

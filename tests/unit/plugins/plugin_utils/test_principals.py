@@ -4,9 +4,8 @@ import pytest
 
 from types import SimpleNamespace
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import AccountsRead, Entry, sid_to_bytes
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import dn_key, split_dn
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import AccountsRead, Entry, dn_key, sid_to_bytes, split_dn
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import (
     PRINCIPAL_ATTRIBUTES,
     parse_principal,

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._security_descriptor import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._security_descriptor import (
     ACCESS_ALLOWED,
     ACCESS_DENIED,
     GMSA_MEMBERSHIP_MASK,

@@ -7,12 +7,16 @@ from types import SimpleNamespace
 import pytest
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils import _principals, _service_accounts
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import Candidate, ConnectionSettings
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import AccountsRead, Entry, sid_to_bytes
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._security_descriptor import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
+    AccountsRead,
+    Candidate,
+    Change,
+    ConnectionSettings,
+    Entry,
     build_membership_descriptor,
     parse_security_descriptor,
+    sid_to_bytes,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._service_accounts import (
     default_dns_hostname,
@@ -253,17 +257,16 @@ def test_an_unchanged_account_plans_no_write(monkeypatch):
 
 
 def test_a_descriptor_change_deletes_the_exact_old_value(monkeypatch):
-    import ldap3
-
     old = build_membership_descriptor([DOMAIN_SID + '-1300']).to_bytes()
     directory = FakeDirectory([gmsa_entry(membership=old)])
     current = find_service_account(directory, 'web01')
     added = _principals.Principal('CN=h2,' + DOMAIN_DN, DOMAIN_SID + '-1301', 'h2', ('computer',))
     monkeypatch.setattr(_principals, 'resolve_principals', lambda directory, texts, field: [added])
     plan = plan_service_account(directory, 'web01', current, params(allowed_to_retrieve_password={'add': ['h2$']}))
-    (delete, (old_value,)), (add, (new_value,)) = plan.changes['msDS-GroupMSAMembership']
-    assert delete == ldap3.MODIFY_DELETE and old_value == old
-    assert add == ldap3.MODIFY_ADD
+    delete, add = plan.changes['msDS-GroupMSAMembership']
+    assert delete == Change('delete', (old,))
+    assert add.operation == 'add'
+    new_value, = add.values
     assert parse_security_descriptor(new_value).allowed_sids() == [DOMAIN_SID + '-1300', DOMAIN_SID + '-1301']
 
 
@@ -271,7 +274,7 @@ def test_other_encryption_bits_are_kept():
     directory = FakeDirectory([gmsa_entry(**{'msDS-SupportedEncryptionTypes': 0x18 | 0x20})])
     current = find_service_account(directory, 'web01')
     plan = plan_service_account(directory, 'web01', current, params(kerberos_encryption_types=['aes256']))
-    assert plan.changes['msDS-SupportedEncryptionTypes'][0][1] == [str(0x10 | 0x20)]
+    assert plan.changes['msDS-SupportedEncryptionTypes'] == [Change('replace', (str(0x10 | 0x20),))]
 
 
 def test_a_different_interval_for_an_existing_account_fails():
@@ -285,7 +288,7 @@ def test_enabling_clears_only_the_disabled_bit():
     directory = FakeDirectory([gmsa_entry(userAccountControl=0x1022)])
     current = find_service_account(directory, 'web01')
     plan = plan_service_account(directory, 'web01', current, params())
-    assert plan.changes['userAccountControl'][0][1] == [str(0x1020)]
+    assert plan.changes['userAccountControl'] == [Change('replace', (str(0x1020),))]
 
 
 # ------------------------------------------------------------------ listing (domain_info)

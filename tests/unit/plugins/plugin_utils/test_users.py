@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import DirectoryError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._users import (
     bind_refusal_means_current,
     check_upn,
@@ -35,7 +36,9 @@ def test_only_the_managed_flags_change(current, enabled, never_expires, wanted):
     ('something else', None),
 ])
 def test_a_refused_bind_tells_whether_the_password_was_right(message, current):
-    assert bind_refusal_means_current(message) is current
+    refusal = DirectoryError('the domain controller refused the credentials',
+                             {'description': 'invalidCredentials', 'message': message})
+    assert bind_refusal_means_current(refusal.data_code) is current
 
 
 @pytest.mark.parametrize('upn', ['plain', '@contoso.com', 'a@', 'a b@c.d', 'a@b@c'])

@@ -17,7 +17,7 @@ import struct
 from dataclasses import dataclass, field, replace
 from typing import Optional, Tuple
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._directory import sid_to_bytes, sid_to_string
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._codecs import sid_to_bytes, sid_to_string
 
 ADMINISTRATORS_SID = 'S-1-5-32-544'
 

@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Private to this collection: may change in any release.
-"""A bound domain controller connection with the few operations the modules need.
+"""A bound domain controller connection with the few operations the modules need: search, read, add,
+modify, move, delete, and the change builders a modify takes, so that no caller sees ldap3.
 
 Values are read raw and decoded here, so no schema download is needed: the
 connection costs one TLS handshake and one bind, then a handful of searches.
@@ -11,16 +12,24 @@ connection costs one TLS handshake and one bind, then a handful of searches.
 
 from __future__ import annotations
 
-import struct
-import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from typing import Tuple
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._connection import connect
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._dn import dn_key
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, describe_exception, describe_result
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._codecs import (
+    dn_to_dns_name,
+    guid_to_string,
+    sid_to_string,
+)
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._connect import connect
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._dn import dn_key
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._errors import (
+    DirectoryError,
+    describe_exception,
+    describe_result,
+    lost_connection_errors,
+)
 
-FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=timezone.utc)
 PAGE_SIZE = 500
 
 ROOT_DSE_ATTRIBUTES = [
@@ -29,44 +38,55 @@ ROOT_DSE_ATTRIBUTES = [
 ]
 
 
-# ------------------------------------------------------------ conversions
-def sid_to_string(data):
-    """A binary objectSid as S-1-5-21-..."""
-    revision, count = data[0], data[1]
-    authority = int.from_bytes(data[2:8], 'big')
-    subs = struct.unpack('<%dI' % count, data[8:8 + 4 * count])
-    return 'S-%d-%d%s' % (revision, authority, ''.join('-%d' % sub for sub in subs))
+# ------------------------------------------------------------ filter and DN values
+def escape_filter_value(value):
+    """``value`` (text) for an LDAP filter: ``*``, ``(``, ``)``, ``\\`` and NUL escaped (RFC 4515)."""
+    from ldap3.utils.conv import escape_filter_chars
+
+    return escape_filter_chars(value)
 
 
-def sid_to_bytes(text):
-    parts = text.strip().upper().split('-')
-    if len(parts) < 3 or parts[0] != 'S' or not all(p.isdigit() for p in parts[1:]):
-        raise ValueError('not a SID: %s' % text)
-    revision, authority, subs = int(parts[1]), int(parts[2]), [int(p) for p in parts[3:]]
-    return bytes([revision, len(subs)]) + authority.to_bytes(6, 'big') + struct.pack('<%dI' % len(subs), *subs)
+def escape_filter_bytes(value):
+    """``value`` (bytes: a SID, a GUID) for an LDAP filter, every byte escaped."""
+    from ldap3.utils.conv import escape_bytes
+
+    return escape_bytes(value)
 
 
-def guid_to_string(data):
-    """A binary objectGUID in the lowercase form Windows tools print, without braces."""
-    return str(uuid.UUID(bytes_le=bytes(data)))
+# ------------------------------------------------------------ changes
+@dataclass(frozen=True)
+class Change:
+    """One step of a modify for one attribute: ``add`` or ``delete`` these values, or ``replace`` them all."""
+    operation: str
+    values: Tuple = ()
 
 
-def filetime_to_datetime(value):
-    """A FILETIME (100-ns intervals since 1601) as an aware UTC datetime."""
-    return FILETIME_EPOCH + timedelta(microseconds=int(value) // 10)
+def replace_values(values):
+    """The attribute's values become ``values`` (none: the attribute is cleared)."""
+    return [Change('replace', tuple(values))]
 
 
-def datetime_to_filetime(moment):
-    delta = moment.astimezone(timezone.utc) - FILETIME_EPOCH
-    return (delta.days * 86400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
+def add_values(values):
+    """Add single values: what others hold stays, and a value already there fails the modify."""
+    return [Change('add', tuple(values))] if values else []
 
 
-def iso(moment):
-    return moment.astimezone(timezone.utc).isoformat().replace('+00:00', 'Z')
+def delete_values(values):
+    """Delete single values: a value no longer there fails the modify, so a concurrent change is not lost."""
+    return [Change('delete', tuple(values))] if values else []
 
 
-def dn_to_dns_name(dn):
-    return '.'.join(part.split('=', 1)[1] for part in dn.split(',') if part.strip().upper().startswith('DC='))
+def clear():
+    """Delete every value of the attribute."""
+    return [Change('delete', ())]
+
+
+def _ldap3_changes(changes):
+    import ldap3
+
+    operations = {'add': ldap3.MODIFY_ADD, 'delete': ldap3.MODIFY_DELETE, 'replace': ldap3.MODIFY_REPLACE}
+    return {attribute: [(operations[step.operation], list(step.values)) for step in steps]
+            for attribute, steps in changes.items() if steps}
 
 
 # ----------------------------------------------------------------- entries
@@ -196,11 +216,12 @@ class Directory:
         self._call('creating', dn, 'add', dn, object_classes, attributes)
 
     def modify(self, dn, changes):
-        """``changes``: {attribute: [(ldap3.MODIFY_ADD | MODIFY_DELETE | MODIFY_REPLACE, [values])]}.
+        """``changes``: {attribute: the steps of replace_values(), add_values(), delete_values() or clear()}.
 
         Add and delete change single values, so concurrent writers of other
         values of the same attribute keep theirs.
         """
+        changes = _ldap3_changes(changes or {})
         if changes:
             self._call('changing', dn, 'modify', dn, changes)
 
@@ -246,7 +267,7 @@ class Directory:
             raise ADError('%s failed: %s' % (where, describe_exception(exc, self.candidate, self.settings)))
         result = self.connection.result or {}
         if result.get('description') not in ok_codes:
-            raise ADError('%s failed: %s' % (where, describe_result(result, self.settings.username)))
+            raise DirectoryError('%s failed: %s' % (where, describe_result(result, self.settings.username)), result)
         return result
 
     def _reconnect(self):
@@ -256,6 +277,24 @@ class Directory:
             pass
         self.connection, self.candidate = connect(self.settings)
 
+    @classmethod
+    def connect(cls, settings):
+        """A Directory of its own, bound with ``settings``, which no later task item reuses: close it when done."""
+        connection, candidate = connect(settings)
+        return cls(connection, candidate, settings)
+
+    def close(self):
+        self.connection.unbind()
+
+    @property
+    def closed(self):
+        return self.connection.closed
+
+    def usage(self):
+        """(sockets opened, LDAP operations sent) so far on this connection."""
+        usage = self.connection.usage
+        return usage.open_sockets, usage.operations
+
     # facts --------------------------------------------------------------
     @property
     def facts(self):
@@ -264,8 +303,6 @@ class Directory:
         return self._facts
 
     def _read_facts(self):
-        from ldap3.utils.conv import escape_filter_chars
-
         root = self.root_dse()
         domain_dn = root.text('defaultNamingContext')
         configuration_dn = root.text('configurationNamingContext')
@@ -274,7 +311,7 @@ class Directory:
         cross_refs = self.search(
             'CN=Partitions,' + configuration_dn,
             '(&(objectClass=crossRef)(|(nCName=%s)(nCName=%s)))'
-            % (escape_filter_chars(domain_dn), escape_filter_chars(root_domain_dn)),
+            % (escape_filter_value(domain_dn), escape_filter_value(root_domain_dn)),
             ['nCName', 'dnsRoot', 'nETBIOSName'], scope='one')
         by_nc = {dn_key(entry.text('nCName')): entry for entry in cross_refs}
         domain_ref = by_nc.get(dn_key(domain_dn))
@@ -294,16 +331,7 @@ class Directory:
         )
 
 
-def _lost_connection_errors():
-    try:
-        from ldap3.core import exceptions as ldap_exc
-    except ImportError:  # the connection layer reports the missing library
-        return ()
-    return (ldap_exc.LDAPSocketReceiveError, ldap_exc.LDAPSocketSendError,
-            ldap_exc.LDAPSessionTerminatedByServerError, ldap_exc.LDAPSocketOpenError)
-
-
-_LOST_CONNECTION = _lost_connection_errors()
+_LOST_CONNECTION = lost_connection_errors()
 
 
 # A worker process runs every item of a loop for one host; keeping the bound
@@ -312,10 +340,15 @@ _OPEN_DIRECTORIES = {}
 
 
 def directory_for(settings):
+    """The bound Directory for ``settings``: the one an earlier item of this worker opened, or a new one."""
     key = settings.fingerprint()
     directory = _OPEN_DIRECTORIES.get(key)
-    if directory is None or directory.connection.closed:
-        connection, candidate = connect(settings)
-        directory = Directory(connection, candidate, settings)
+    if directory is None or directory.closed:
+        directory = Directory.connect(settings)
         _OPEN_DIRECTORIES[key] = directory
     return directory
+
+
+def open_directories():
+    """Every Directory this worker holds open (the module's own, a global catalog's)."""
+    return list(_OPEN_DIRECTORIES.values())

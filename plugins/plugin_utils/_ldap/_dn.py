@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError, describe_invalid_dn
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import invalid_dn
 
 # An attribute type: a name (CN, OU, DC, msDS-...) or an OID (RFC 4514 section 3).
 _ATTRIBUTE_TYPE = re.compile(r'^(?:[A-Za-z][A-Za-z0-9-]*|[0-9]+(?:\.[0-9]+)*)$')
@@ -25,7 +25,7 @@ def check_dn(text, field):
     """Raise ADInputError naming ``field`` unless ``text`` is a DN: RDNs of attribute=value, none empty."""
     rdns = split_dn(text) if isinstance(text, str) and text.strip() else []
     if not rdns or not all(_ATTRIBUTE_TYPE.match(attribute) for rdn in rdns for attribute, _value in rdn):
-        raise ADInputError(describe_invalid_dn(field, text))
+        raise invalid_dn(field, text)
 
 
 def split_dn(dn):

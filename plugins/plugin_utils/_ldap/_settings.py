@@ -1,0 +1,165 @@
+# Copyright (c) wincontainers.gmsa contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Private to this collection: may change in any release.
+"""Where to connect: the connection options, and the domain controllers to try in order (failover,
+DNS SRV discovery).
+
+The options here are documented by the ``wincontainers.gmsa.ad_connection``
+documentation fragment; tests keep the two in step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
+
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+
+LDAPS_PORT = 636
+LDAP_PORT = 389
+SRV_RECORD = '_ldap._tcp.dc._msdcs.%s'
+
+
+def _non_empty_env(*names):
+    """Like Ansible's env_fallback, but an empty variable counts as unset (credential types often set them empty)."""
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
+
+def _env(*names):
+    return (_non_empty_env, list(names))
+
+
+CONNECTION_ARGUMENT_SPEC = dict(
+    domain_server=dict(type='list', elements='str', fallback=_env('GMSA_AD_SERVER')),
+    domain_name=dict(type='str', fallback=_env('GMSA_AD_DOMAIN')),
+    domain_port=dict(type='int', fallback=_env('GMSA_AD_PORT')),
+    tls_mode=dict(type='str', choices=['ldaps', 'start_tls'], default='ldaps', fallback=_env('GMSA_AD_TLS_MODE')),
+    validate_certs=dict(type='bool', default=True, fallback=_env('GMSA_AD_VALIDATE_CERTS')),
+    ca_cert=dict(type='path', fallback=_env('GMSA_AD_CA_CERT')),
+    tls_server_name=dict(type='str', fallback=_env('GMSA_AD_TLS_SERVER_NAME')),
+    auth=dict(type='str', choices=['simple', 'kerberos', 'ntlm'], default='simple', fallback=_env('GMSA_AD_AUTH')),
+    domain_username=dict(type='str', fallback=_env('GMSA_AD_USERNAME')),
+    domain_password=dict(type='str', no_log=True, fallback=_env('GMSA_AD_PASSWORD')),
+    connect_timeout=dict(type='int', default=10, fallback=_env('GMSA_AD_CONNECT_TIMEOUT')),
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One domain controller to try: where to connect, and the name its certificate must carry."""
+    address: str
+    tls_name: Optional[str] = None
+
+    def __str__(self):
+        if self.tls_name and self.tls_name != self.address:
+            return '%s (%s)' % (self.tls_name, self.address)
+        return self.address
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    servers: Tuple[str, ...]
+    domain_name: Optional[str]
+    port: int
+    tls_mode: str
+    validate_certs: bool
+    ca_cert: Optional[str]
+    tls_server_name: Optional[str]
+    auth: str
+    username: Optional[str]
+    password: Optional[str] = field(repr=False)
+    connect_timeout: int
+    # For a GSSAPI bind without a password: where the credentials come from, as GSSAPI
+    # credential-store pairs, e.g. (('ccache', 'FILE:/path'),) or a client keytab.
+    kerberos_store: Optional[Tuple[Tuple[str, str], ...]] = None
+
+    @classmethod
+    def from_params(cls, params):
+        tls_mode = params['tls_mode']
+        servers = tuple(s.strip() for s in (params.get('domain_server') or []) if s and s.strip())
+        if not servers and not params.get('domain_name'):
+            raise ADInputError('domain_server or domain_name is required: name a domain controller, '
+                               'or the domain whose controllers DNS should find (or set GMSA_AD_SERVER)')
+        if params['auth'] in ('simple', 'ntlm') and not (params.get('domain_username') and params.get('domain_password')):
+            raise ADInputError('domain_username and domain_password are required with auth=%s '
+                               '(or set GMSA_AD_USERNAME and GMSA_AD_PASSWORD); auth=kerberos can use a ticket from kinit'
+                               % params['auth'])
+        if params.get('domain_password') and not params.get('domain_username'):
+            raise ADInputError('domain_password was given without domain_username')
+        if params['connect_timeout'] <= 0:
+            raise ADInputError('connect_timeout must be a positive number of seconds')
+        port = params.get('domain_port') or (LDAPS_PORT if tls_mode == 'ldaps' else LDAP_PORT)
+        if not 0 < port < 65536:
+            raise ADInputError('domain_port must be between 1 and 65535, not %s' % port)
+        return cls(
+            servers=servers,
+            domain_name=(params.get('domain_name') or '').strip().rstrip('.') or None,
+            port=port,
+            tls_mode=tls_mode,
+            validate_certs=params['validate_certs'],
+            ca_cert=params.get('ca_cert'),
+            tls_server_name=params.get('tls_server_name'),
+            auth=params['auth'],
+            username=params.get('domain_username'),
+            password=params.get('domain_password'),
+            connect_timeout=params['connect_timeout'],
+        )
+
+    def fingerprint(self):
+        """A key for reusing a connection: equal only for identical settings, password included."""
+        return hashlib.sha256(repr((self, self.password)).encode('utf-8')).hexdigest()
+
+
+def discover_domain_controllers(domain_name, resolver=None):
+    """Domain controllers of ``domain_name`` from its DNS SRV record, in the order to try them.
+
+    Each candidate is connected to by the address DNS gave, and its
+    certificate is checked against the host name the SRV record named.
+    """
+    import dns.exception
+    import dns.resolver
+
+    resolver = resolver or dns.resolver.Resolver()
+    record = SRV_RECORD % domain_name
+    try:
+        answers = resolver.resolve(record, 'SRV')
+    except dns.exception.DNSException as exc:
+        raise ADError('no domain controller found: the DNS SRV record %s did not resolve (%s); '
+                      'name the controllers in domain_server' % (record, exc.__class__.__name__))
+    # Lowest priority first; among equals the heaviest weight first (RFC 2782,
+    # without the random draw, so that runs are repeatable).
+    ordered = sorted(answers, key=lambda srv: (srv.priority, -srv.weight))
+    candidates = []
+    for srv in ordered:
+        host = str(srv.target).rstrip('.')
+        candidates.extend(Candidate(address, host) for address in _addresses(resolver, host))
+    if not candidates:
+        raise ADError('the DNS SRV record %s names no reachable host; name the controllers in domain_server' % record)
+    return candidates
+
+
+def _addresses(resolver, host):
+    import dns.exception
+
+    addresses = []
+    for record_type in ('A', 'AAAA'):
+        try:
+            addresses.extend(str(answer) for answer in resolver.resolve(host, record_type))
+        except dns.exception.DNSException:
+            continue
+    return addresses
+
+
+def candidates_for(settings, resolver=None):
+    if settings.servers:
+        return [Candidate(server, settings.tls_server_name or server) for server in settings.servers]
+    return discover_domain_controllers(settings.domain_name, resolver)

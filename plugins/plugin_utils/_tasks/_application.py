@@ -1,0 +1,203 @@
+# Copyright (c) wincontainers.gmsa contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Private to this collection: may change in any release.
+"""The work of the application module: one application's portable user, group, gMSA and credential spec, all
+or nothing. It runs the tasks of the user, group, service_account and credential_spec modules as its steps:
+first a rehearsal in check mode, then the steps, and on a failure it undoes what it made."""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._credential_spec import (
+    CREDENTIAL_SPEC_OPTIONS,
+    ensure_credential_spec,
+    parsed_options,
+)
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._group import GROUP_OPTIONS, ensure_group
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._options import Mode, Options
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._service_account import (
+    SERVICE_ACCOUNT_OPTIONS,
+    ensure_service_account,
+)
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._user import USER_OPTIONS, ensure_user
+
+# The steps in the order they are made: the group lists the portable user, the gMSA names the group,
+# the credential spec names the gMSA.
+STEPS = ('portable_user', 'group', 'service_account', 'credential_spec')
+ACCOUNTS = STEPS[:3]
+
+# The portable user is always enabled, so there is no ``enabled: false`` to offer.
+PORTABLE_USER_PASSWORD_MISSING = ('password: required to create the portable user; give its password (from Ansible '
+                                  'Vault or a secret store)')
+
+# Every part is named: the application makes what is missing, so it has no identity to find objects by.
+REQUIRED_NAME = dict(type='str', required=True)
+
+# Each part's options are those of the module that does that part alone: both check them alike.
+APPLICATION_OPTIONS = Options(dict(
+    SERVICE_ACCOUNT_OPTIONS.subset('name', 'dns_hostname', 'spns', 'path', 'description', name=REQUIRED_NAME),
+    group=dict(type='dict', required=True, options=GROUP_OPTIONS.subset(
+        'name', 'sam_account_name', 'path', 'scope', 'description', 'members', name=REQUIRED_NAME)),
+    portable_user=dict(type='dict', options=USER_OPTIONS.subset(
+        'name', 'sam_account_name', 'path', 'password', 'update_password', 'description', name=REQUIRED_NAME,
+        # An expired password stops every container of the application until the plug-in's secret is updated.
+        password_never_expires=dict(type='bool', default=True))),
+    credential_spec=dict(type='dict', options=CREDENTIAL_SPEC_OPTIONS.subset(
+        'dest', 'additional_accounts', 'host_account_config', 'kubernetes_name')),
+))
+
+
+def ensure_application(directory, params, mode):
+    """The application as ``params`` want it: the module's result, one entry per step."""
+    steps = step_arguments(params)
+    # A rehearsal in check mode reads and checks every step before anything is written, so bad input
+    # anywhere fails with nothing made; a run that changes nothing ends here.
+    rehearsal = _run_steps(directory, steps, Mode(check=True, diff=mode.diff))
+    if mode.check or not any(result['changed'] for result in rehearsal.values() if result):
+        return _result(rehearsal, mode)
+    return _result(_run_steps(directory, steps, mode, rehearsal=rehearsal), mode)
+
+
+def _run_steps(directory, steps, mode, rehearsal=None):
+    """Each step's result (None for a step not asked for, or not possible yet in check mode).
+
+    After a rehearsal, an object it found missing and the step then made is undone when a later step fails:
+    no group is left without its gMSA, no portable user without its group."""
+    results = dict.fromkeys(STEPS)
+    made = []
+    for field in STEPS:
+        args = planned_arguments(field, steps, results)
+        if args is None:
+            continue
+        try:
+            results[field] = run_step(field, args, directory, mode)
+        except ADError as exc:
+            raise ADError(undo(directory, made, exc)) from exc
+        if field in ACCOUNTS and rehearsal and rehearsal[field]['sid'] is None:
+            made.append(results[field]['dn'])
+    return results
+
+
+def _result(results, mode):
+    result = {'changed': any(item['changed'] for item in results.values() if item)}
+    warnings = [warning for item in results.values() if item for warning in item.pop('warnings', [])]
+    if warnings:
+        result['warnings'] = warnings
+    diffs = [labelled_diff(field, item.pop('diff')) for field, item in results.items() if item and 'diff' in item]
+    if mode.diff:
+        result['diff'] = diffs
+    for field, item in results.items():
+        if item is not None:
+            item.pop('changed', None)
+        result[field] = item
+    return result
+
+
+# ---------------------------------------------------------------------- the steps' arguments
+def step_arguments(params):
+    """Each step's own options, checked against the module that does that step alone."""
+    user = params['portable_user']
+    group = dict(params['group'])
+    if user:
+        # The portable identity reads the password as a member of the group.
+        members = dict(group['members'] or {})
+        wanted = members.get('set') if members.get('set') is not None else members.get('add') or []
+        members['set' if members.get('set') is not None else 'add'] = wanted + [user['sam_account_name'] or user['name']]
+        group['members'] = members
+    credential_spec = params['credential_spec']
+    return {
+        'portable_user': USER_OPTIONS.checked(dict(user, enabled=True), 'portable_user') if user else None,
+        'group': GROUP_OPTIONS.checked(group, 'group'),
+        'service_account': SERVICE_ACCOUNT_OPTIONS.checked(dict(
+            name=params['name'], dns_hostname=params['dns_hostname'], spns=params['spns'], path=params['path'],
+            description=params['description']), None),
+        'credential_spec': CREDENTIAL_SPEC_OPTIONS.checked(
+            dict(credential_spec, account=params['name']), 'credential_spec') if credential_spec else None,
+    }
+
+
+def planned_arguments(field, steps, results):
+    """The arguments of one step given what the steps before it found (None: no such step, or not yet).
+
+    In check mode an object that would be created cannot be looked up yet: the later steps go on without it.
+    The credential spec waits for its gMSA; its checks that need no directory are made now, so that bad input
+    fails before anything is made."""
+    args = steps[field]
+    user, group, gmsa = results['portable_user'], results['group'], results['service_account']
+    if args is None:
+        return None
+    if field == 'group' and user and user['sid'] is None:
+        members = {name: [member for member in values if member.lower() != user['sam_account_name'].lower()]
+                   if values is not None else None for name, values in (args['members'] or {}).items()}
+        return dict(args, members=members)
+    if field == 'service_account':
+        group_name = steps['group']['sam_account_name'] or steps['group']['name']
+        return dict(args, allowed_to_retrieve_password=None if group['sid'] is None else {'set': [group_name]})
+    if field == 'credential_spec' and gmsa['sid'] is None:
+        try:
+            parsed_options(args)
+        except ADInputError as exc:
+            raise named_in('credential_spec', exc) from exc
+        return None
+    return args
+
+
+def _ensure_portable_user(directory, params, mode):
+    return ensure_user(directory, params, mode, password_missing=PORTABLE_USER_PASSWORD_MISSING)
+
+
+STEP_TASKS = {
+    'portable_user': _ensure_portable_user,
+    'group': ensure_group,
+    'service_account': ensure_service_account,
+    'credential_spec': ensure_credential_spec,
+}
+
+
+def run_step(field, args, directory, mode):
+    try:
+        return STEP_TASKS[field](directory, args, mode)
+    except ADInputError as exc:
+        if field == 'service_account':
+            raise  # its options are this module's own top-level ones, named alike
+        raise named_in(field, exc) from exc
+
+
+def named_in(field, error):
+    """``error`` of a step, its option named as the user wrote it: inside ``field`` of this module."""
+    if error.option is None and _NAMES_AN_OPTION.match(str(error)):
+        # The credential spec's own checks still word their option into the message instead of naming it in .option.
+        option, _separator, detail = str(error).partition(': ')
+        return ADInputError(detail, '%s.%s' % (field, option))
+    return error.within(field)
+
+
+_NAMES_AN_OPTION = re.compile(r'^[\w.\[\]]+: ')
+
+
+def undo(directory, made, failure):
+    """Remove, newest first, what this run created before ``failure``; the message says what happened."""
+    removed, left = [], []
+    for dn in reversed(made):
+        try:
+            directory.delete(dn)
+            removed.append(dn)
+        except ADError:
+            left.append(dn)
+    message = str(failure)
+    if removed:
+        message += '; removed again what this task had made: %s' % ', '.join(removed)
+    if left:
+        message += '; could not remove what this task had made, remove it by hand: %s' % ', '.join(left)
+    return message
+
+
+def labelled_diff(field, diff):
+    """One entry of the task's diff list, headed by the step it belongs to."""
+    if 'before_header' in diff:
+        return diff
+    return dict(diff, before_header=field, after_header=field)

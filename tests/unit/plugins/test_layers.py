@@ -1,0 +1,72 @@
+"""The layering of docs/architecture.md, held: only the directory layer (plugins/plugin_utils/_ldap/)
+imports ldap3, and the codecs depend on nothing."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import pytest
+
+PLUGINS = pathlib.Path(__file__).resolve().parents[3] / 'plugins'
+LDAP_PACKAGE = PLUGINS / 'plugin_utils' / '_ldap'
+CODECS = [LDAP_PACKAGE / '_codecs.py', LDAP_PACKAGE / '_security_descriptor.py']
+
+
+def imported_modules(path):
+    """Every module ``path`` imports, at any depth of its code (imports inside functions count)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding='utf-8'), str(path))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+
+
+def python_files():
+    return sorted(PLUGINS.rglob('*.py'))
+
+
+def test_the_walk_sees_the_plugins():
+    assert (PLUGINS / 'plugin_utils' / '_action.py') in python_files()
+
+
+@pytest.mark.parametrize('path', python_files(), ids=lambda path: str(path.relative_to(PLUGINS)))
+def test_only_the_directory_layer_imports_ldap3(path):
+    ldap3 = [name for name in imported_modules(path) if name == 'ldap3' or name.startswith('ldap3.')]
+    if LDAP_PACKAGE in path.parents:
+        return
+    assert not ldap3, '%s imports %s; only plugins/plugin_utils/_ldap/ may' % (path.relative_to(PLUGINS), ldap3)
+
+
+@pytest.mark.parametrize('path', CODECS, ids=lambda path: path.name)
+def test_the_codecs_depend_on_nothing_but_each_other(path):
+    allowed = {'__future__', 'struct', 'uuid', 'datetime', 'dataclasses', 'typing',
+               'ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._codecs'}
+    assert set(imported_modules(path)) <= allowed
+
+
+def test_the_directory_layer_imports_no_plugin_above_it():
+    above = ('ansible_collections.wincontainers.gmsa.plugins.action',
+             'ansible_collections.wincontainers.gmsa.plugins.filter')
+    own = 'ansible_collections.wincontainers.gmsa.plugins.plugin_utils.'
+    for path in sorted(LDAP_PACKAGE.glob('*.py')):
+        for name in imported_modules(path):
+            assert not name.startswith(above), '%s imports %s' % (path.name, name)
+            if name.startswith(own):
+                assert name.startswith(own + '_ldap') or name == own + '_errors', '%s imports %s' % (path.name, name)
+
+
+ACTIONS = sorted((PLUGINS / 'action').glob('*.py'))
+OWN_ACTIONS = 'ansible_collections.wincontainers.gmsa.plugins.action'
+
+
+@pytest.mark.parametrize('path', ACTIONS, ids=lambda path: path.name)
+def test_an_action_imports_no_other_action(path):
+    actions = [name for name in imported_modules(path) if name.startswith(OWN_ACTIONS)]
+    assert not actions, '%s imports %s; share the work through plugins/plugin_utils/_tasks/' % (path.name, actions)
+
+
+def test_plugin_utils_import_no_action():
+    for path in sorted((PLUGINS / 'plugin_utils').rglob('*.py')):
+        actions = [name for name in imported_modules(path) if name.startswith(OWN_ACTIONS)]
+        assert not actions, '%s imports %s' % (path.relative_to(PLUGINS), actions)
