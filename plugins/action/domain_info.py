@@ -5,28 +5,11 @@
 from __future__ import annotations
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._action import ADActionBase
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import read_root_keys, utc_now
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._service_accounts import (
-    gmsa_schema_present,
-    list_service_accounts,
-)
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks import Options
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks import DOMAIN_INFO_OPTIONS, domain_info
 
 
 class ActionModule(ADActionBase):
-    OPTIONS = Options(dict(
-        list_service_accounts=dict(type='bool', default=True),
-    ))
+    OPTIONS = DOMAIN_INFO_OPTIONS
 
     def run_ad(self, directory, params):
-        now = utc_now()
-        keys = [key.as_dict(now) for key in read_root_keys(directory)]
-        accounts = list_service_accounts(directory) if params['list_service_accounts'] else []
-        return {
-            'changed': False,
-            'domain': directory.facts.as_dict(),
-            'kds_root_keys': keys,
-            'kds_root_key_usable': any(key['usable_now'] for key in keys),
-            'gmsa_supported': gmsa_schema_present(directory),
-            'service_accounts': [account.as_dict() for account in accounts],
-        }
+        return domain_info(directory, params, self.mode)

@@ -19,7 +19,7 @@ import shlex
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application import gmsa_applications
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._inventory import gmsa_applications
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import known_plugin
 
 DOCUMENTATION = r'''

@@ -11,8 +11,8 @@ import yaml
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application import gmsa_applications, gmsa_role_bindings
-from ansible_collections.wincontainers.gmsa.plugins.filter.kubernetes_secrets import secret_locations, secret_stub
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._inventory import gmsa_applications, gmsa_role_bindings
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._portable_secrets import secret_locations, secret_stub
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import kubernetes_resources
 
 DOCUMENTATION = r'''

@@ -9,11 +9,7 @@ part of a value a task prints or writes to a file.
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application import gmsa_applications
-from ansible_collections.wincontainers.gmsa.plugins.filter.portable_secrets import plugin_secret
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import RANCHER
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._portable_secrets import kubernetes_secrets
 
 DOCUMENTATION = r'''
 name: kubernetes_secrets
@@ -56,62 +52,7 @@ _value:
 '''
 
 
-def uses_kubernetes_secret_plugin(application):
-    """Whether ccg.exe reads this application's portable user from a Kubernetes Secret that this collection applies
-    (application with defaults): Rancher's plug-in, with a kubernetes section, and plugin.deliver not false."""
-    if application['domain_joined'] or not application['kubernetes']:
-        return False
-    plugin = application['plugin']
-    return plugin['type'] == RANCHER and plugin['deliver']
-
-
-def secret_location(application):
-    """(namespace, name) from the plug-in input, which is what ccg.exe will read."""
-    store = application['plugin']['store']
-    namespace, name = store['namespace'], store['name']
-    wanted_namespace = application['kubernetes'].get('secret_namespace')
-    if wanted_namespace and wanted_namespace != namespace:
-        raise AnsibleFilterError('%s: kubernetes.secret_namespace is %s but plugin.input names the namespace %s; '
-                                 'make them agree' % (application['name'], wanted_namespace, namespace))
-    return namespace, name
-
-
-def secret_stub(namespace, name):
-    """The Secret without its data: enough to find or remove it."""
-    return {'apiVersion': 'v1', 'kind': 'Secret', 'metadata': {'name': name, 'namespace': namespace}}
-
-
-def secret_locations(applications):
-    """{application name: (namespace, name)} of the applications (with defaults) that use the Kubernetes-secret
-    plug-in, whatever their state; two naming one Secret are refused: each would overwrite the other's portable
-    user, and removing one application would delete the Secret the other still reads."""
-    locations, owners = {}, {}
-    for application in applications:
-        if not uses_kubernetes_secret_plugin(application):
-            continue
-        location = secret_location(application)
-        earlier = owners.setdefault(location, application['name'])
-        if earlier != application['name']:
-            raise AnsibleFilterError('%s and %s both name the Secret %s/%s in plugin.input; give each application '
-                                     'a Secret of its own' % (earlier, application['name'], location[0], location[1]))
-        locations[application['name']] = location
-    return locations
-
-
-def kubernetes_secrets(applications, portable_credentials):
-    portable_credentials = portable_credentials or {}
-    secrets = []
-    applications = gmsa_applications(applications)
-    locations = secret_locations(applications)
-    for application in applications:
-        if application['state'] != 'present' or not uses_kubernetes_secret_plugin(application):
-            continue
-        resource = secret_stub(*locations[application['name']])
-        resource['type'] = 'Opaque'
-        # The keys and their format are the catalogue's (plugin_utils/_plugins).
-        resource['stringData'] = plugin_secret(application, portable_credentials)
-        secrets.append(resource)
-    return secrets
+__all__ = ['kubernetes_secrets']
 
 
 class FilterModule:

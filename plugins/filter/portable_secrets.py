@@ -9,19 +9,9 @@ passwords, and is only ever used in tasks with no_log.
 
 from __future__ import annotations
 
-import base64
-import json
-
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application import gmsa_applications
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import (
-    AWS_ECS,
-    RANCHER,
-    PluginInputError,
-    PortableCredentials,
-    plugin_settings,
-    read_store_secret,
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._portable_secrets import (
+    portable_credentials_from_store,
+    portable_secrets,
 )
 
 DOCUMENTATION = r'''
@@ -71,65 +61,7 @@ _value:
   elements: dict
 '''
 
-CLOUD_STORES = ('aws_secretsmanager', 'aws_ssm_parameter', 'azure_key_vault')
-
-
-def _location_key(store):
-    return (store['kind'], store.get('region') or store.get('vault_uri'), store['name'])
-
-
-def plugin_secret(application, portable_credentials):
-    """The application's portable identity in its plug-in's format (application with defaults)."""
-    credentials = (portable_credentials or {}).get(application['name']) or {}
-    missing = [part for part in ('domain', 'username', 'password') if not credentials.get(part)]
-    if missing:
-        raise AnsibleFilterError('%s: gmsa_portable_credentials lacks %s of its portable user; the service_accounts '
-                                 'role sets it' % (application['name'], ', '.join(missing)))
-    plugin = application['plugin']
-    settings = plugin_settings({'type': plugin['type'], 'guid': plugin['guid'], 'input': plugin['input']})
-    return settings.secret(PortableCredentials(str(credentials['domain']), str(credentials['username']),
-                                               str(credentials['password'])))
-
-
-def portable_secrets(applications, portable_credentials):
-    portable_credentials = portable_credentials or {}
-    entries, owners = [], {}
-    for application in gmsa_applications(applications):
-        plugin = application['plugin']
-        if not plugin or not plugin['deliver'] or not plugin['store'] or plugin['store']['kind'] not in CLOUD_STORES:
-            continue
-        key = _location_key(plugin['store'])
-        earlier = owners.setdefault(key, application['name'])
-        if earlier != application['name']:
-            raise AnsibleFilterError('%s and %s both name the secret %s in their plug-in; give each application a '
-                                     'secret of its own' % (earlier, application['name'], plugin['store']['name']))
-        if application['state'] != 'present':
-            continue
-        value = plugin_secret(application, portable_credentials)
-        entry = dict(plugin['store'], application=application['name'], value=value)
-        if plugin['type'] == AWS_ECS:
-            # The same JSON as a dict, for json_secret: a template whose text looks like a dict would reach a str
-            # option as a dict on ansible-core before 2.19.
-            entry['document'] = json.loads(value)
-        entries.append(entry)
-    return entries
-
-
-def portable_credentials_from_store(value, plugin_type):
-    """{domain, username, password} from what the store holds, split as the plug-in splits it; for Rancher's
-    plug-in the Secret's ``data``, base64 as the API returns it."""
-    if plugin_type == RANCHER and isinstance(value, dict):
-        try:
-            value = {key: base64.b64decode(text, validate=True).decode('utf-8') for key, text in value.items()}
-        except (TypeError, ValueError):
-            raise AnsibleFilterError('store: the Secret\'s data is not base64; give the data of the Secret as '
-                                     'kubernetes.core.k8s_info returns it')
-    try:
-        credentials = read_store_secret(plugin_type, value)
-    except PluginInputError as error:
-        # The value itself is never part of the message.
-        raise AnsibleFilterError(str(error))
-    return {'domain': credentials.domain, 'username': credentials.username, 'password': credentials.password}
+__all__ = ['portable_credentials_from_store', 'portable_secrets']
 
 
 class FilterModule:

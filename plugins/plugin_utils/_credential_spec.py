@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Optional, Tuple
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._naming import credential_spec_file_name
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import PluginInputError, clsid, plugin_settings
 
 # A Kubernetes object name (RFC 1123 subdomain).
@@ -46,7 +47,7 @@ class HostAccountConfig:
 def account_name(text, field='account'):
     """The account name as credential specs carry it: without the trailing $."""
     if not isinstance(text, str) or not text.strip().rstrip('$'):
-        raise ADInputError('%s: give the gMSA name, for example WebApp01' % field)
+        raise ADInputError('give the gMSA name, for example WebApp01', field)
     return text.strip().rstrip('$')
 
 
@@ -57,10 +58,10 @@ def parse_additional_accounts(values):
         if isinstance(value, dict):
             unknown = set(value) - {'name', 'domain'}
             if unknown:
-                raise ADInputError('%s: unknown keys %s; give name and optionally domain' % (field, ', '.join(sorted(unknown))))
+                raise ADInputError('unknown keys %s; give name and optionally domain' % ', '.join(sorted(unknown)), field)
             domain = value.get('domain')
             if domain is not None and (not isinstance(domain, str) or not domain.strip()):
-                raise ADInputError('%s.domain: give the DNS name of the account\'s domain' % field)
+                raise ADInputError('give the DNS name of the account\'s domain', field + '.domain')
             accounts.append(AdditionalAccount(account_name(value.get('name'), field + '.name'),
                                               domain.strip().lower() if domain else None))
         else:
@@ -82,13 +83,13 @@ def parse_host_account_config(value):
     field = 'host_account_config'
     plugin_input = value.get('plugin_input')
     if plugin_input is None or plugin_input == '':
-        raise ADInputError('%s.plugin_input: give the plug-in\'s input as a string' % field)
+        raise ADInputError('give the plug-in\'s input as a string', field + '.plugin_input')
     if not isinstance(plugin_input, (str, dict)):
-        raise ADInputError('%s.plugin_input: give the plug-in\'s input as a string' % field)
+        raise ADInputError('give the plug-in\'s input as a string', field + '.plugin_input')
     try:
         settings = plugin_settings({'guid': value.get('plugin_guid'), 'input': plugin_input}, field + '.plugin_')
     except PluginInputError as error:
-        raise ADInputError(str(error))
+        raise ADInputError(error.detail, error.field)
     version = value.get('portable_ccg_version')
     version = '1' if version is None else str(version)
     return HostAccountConfig(settings.guid, settings.input, version)
@@ -128,7 +129,7 @@ def credential_spec_json(document):
 
 def file_name(facts, account):
     """The name New-CredentialSpec gives the file in the Docker root's CredentialSpecs folder."""
-    return '%s_%s.json' % (facts.netbios_name.lower(), account.lower())
+    return credential_spec_file_name(facts.netbios_name, account)
 
 
 def default_kubernetes_name(account):
@@ -138,8 +139,8 @@ def default_kubernetes_name(account):
 
 def check_kubernetes_name(name):
     if len(name) > 253 or not DNS_1123.match(name):
-        raise ADInputError('kubernetes_name: %r is not a valid Kubernetes name; use lower-case letters, digits, '
-                           '"-" and ".", starting and ending with a letter or digit' % name)
+        raise ADInputError('%r is not a valid Kubernetes name; use lower-case letters, digits, '
+                           '"-" and ".", starting and ending with a letter or digit' % name, 'kubernetes_name')
     return name
 
 
@@ -175,23 +176,27 @@ def non_string_leaves(value, path='credspec'):
 
 
 def require_service_accounts(directory, names):
-    """{lower-case name: name as stored} for gMSAs of this domain, found with one search.
+    """{lower-case name as given: gMSA name as stored} for gMSAs of this domain. Names are found as everywhere
+    (name, name$, DN, SID, GUID or UPN); plain names, the usual case, with one search for all.
 
-    A name that is missing, or belongs to something other than a gMSA, fails
-    saying which and what it is.
+    A name that is missing, or belongs to something other than a gMSA, fails saying which and what it is.
     """
     # Imported here: the document functions above are pure and serve the filters, which need no LDAP layer.
-    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import accounts_named, is_gmsa, kind_of
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._accounts import accounts_named, is_gmsa, kind_of
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import find_principal, parse_principal
 
     wanted = {name.lower(): name for name in names}
-    entries = accounts_named(directory, wanted.values(), ['sAMAccountName', 'objectClass'], computer_accounts=True)
+    plain = [name for name in wanted.values() if parse_principal(name, 'account').kind == 'sam']
     found = {}
-    for entry in entries:
-        sam = entry.text('sAMAccountName') or ''
-        found.setdefault(sam.rstrip('$').lower(), []).append(entry)
+    for entry in accounts_named(directory, plain, ['sAMAccountName', 'objectClass'], computer_accounts=True):
+        found.setdefault((entry.text('sAMAccountName') or '').rstrip('$').lower(), []).append(entry)
     stored = {}
     for key, name in wanted.items():
-        matches = found.get(key, [])
+        if name in plain:
+            matches = found.get(key, [])
+        else:
+            entry = find_principal(directory, name, 'account')
+            matches = [entry] if entry is not None else []
         gmsa = [entry for entry in matches if is_gmsa(entry.texts('objectClass'))]
         if gmsa:
             stored[key] = gmsa[0].text('sAMAccountName').rstrip('$')

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import struct
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
@@ -22,7 +22,6 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     describe_missing_rights,
     filetime_to_datetime,
     iso,
-    object_dn,
 )
 
 ROOT_KEY_ATTRIBUTES = ['cn', 'msKds-CreateTime', 'msKds-UseStartTime']
@@ -92,6 +91,7 @@ class RootKey:
     created: Optional[datetime]
     usable_from: Optional[datetime]
     effective_time: Optional[datetime] = None  # msKds-UseStartTime; usable_from is DC_WAIT later
+    entry: object = field(default=None, repr=False, compare=False)   # as read, when read
 
     def usable_at(self, moment):
         """True or False; None when the bind account may not read the key's times."""
@@ -104,11 +104,11 @@ class RootKey:
                 'usable_now': self.usable_at(now)}
 
 
-def root_key(key_id, dn, created, effective_time):
+def root_key(key_id, dn, created, effective_time, entry=None):
     """A key as domain controllers see it: usable DC_WAIT after its effective time."""
     return RootKey(key_id=key_id, dn=dn, created=created,
                    usable_from=effective_time + DC_WAIT if effective_time else None,
-                   effective_time=effective_time)
+                   effective_time=effective_time, entry=entry)
 
 
 def read_root_keys(directory):
@@ -116,7 +116,7 @@ def read_root_keys(directory):
     is decided on read_every_root_key). Their times are confidential: reading them needs admin rights."""
     entries = directory.search(master_root_keys_dn(directory.facts), '(objectClass=msKds-ProvRootKey)',
                                ROOT_KEY_ATTRIBUTES, scope='one')
-    return _oldest_first(_root_key(entry) for entry in entries)
+    return _oldest_first(root_key_of(entry) for entry in entries)
 
 
 def read_every_root_key(directory):
@@ -135,7 +135,7 @@ def read_every_root_key(directory):
     if unreadable:
         raise ADError(_keys_not_visible(directory, 'it may not read %d object%s it sees in %s'
                                                    % (len(unreadable), '' if len(unreadable) == 1 else 's', container_dn)))
-    return _oldest_first(_root_key(entry) for entry in entries if _is_root_key(entry))
+    return _oldest_first(root_key_of(entry) for entry in entries if _is_root_key(entry))
 
 
 def _keys_not_visible(directory, what):
@@ -154,7 +154,8 @@ def _oldest_first(keys):
     return sorted(keys, key=lambda key: key.created or FILETIME_EPOCH)
 
 
-def _root_key(entry):
+def root_key_of(entry):
+    """The key an entry of the Master Root Keys container holds."""
     create_time = entry.integer('msKds-CreateTime')
     use_start_time = entry.integer('msKds-UseStartTime')
     return root_key(
@@ -162,6 +163,7 @@ def _root_key(entry):
         dn=entry.dn,
         created=filetime_to_datetime(create_time) if create_time is not None else None,
         effective_time=filetime_to_datetime(use_start_time) if use_start_time is not None else None,
+        entry=entry,
     )
 
 
@@ -221,8 +223,8 @@ def key_with_effective_time(keys, effective_time):
 
 
 # ------------------------------------------------------------ writing
-def root_key_attributes(created, effective_time, domain_id, key_data):
-    """Every value of a new msKds-ProvRootKey, as Add-KdsRootKey writes them."""
+def root_key_attributes(created, domain_id, key_data):
+    """What every new msKds-ProvRootKey carries besides its effective time, as Add-KdsRootKey writes it."""
     return {
         'msKds-Version': str(KDS_VERSION),
         'msKds-KDFAlgorithmID': KDF_ALGORITHM,
@@ -233,9 +235,17 @@ def root_key_attributes(created, effective_time, domain_id, key_data):
         'msKds-PrivateKeyLength': str(PRIVATE_KEY_LENGTH),
         'msKds-RootKeyData': key_data,
         'msKds-CreateTime': str(datetime_to_filetime(created)),
-        'msKds-UseStartTime': str(datetime_to_filetime(effective_time)),
         'msKds-DomainID': domain_id,
     }
+
+
+def new_root_key_data():
+    """64 random bytes: the secret every gMSA password of the forest derives from."""
+    return secrets.token_bytes(ROOT_KEY_DATA_LENGTH)
+
+
+def new_key_id():
+    return str(uuid.uuid4())
 
 
 def writing_dc_account_dn(directory):
@@ -249,21 +259,13 @@ def writing_dc_account_dn(directory):
     return account_dn
 
 
-def create_root_key(directory, effective_time, now):
-    """Add a new root key (cn = a random GUID, 64 random bytes of key data) and return it."""
-    key_id = str(uuid.uuid4())
-    dn = object_dn(key_id, master_root_keys_dn(directory.facts))
-    attributes = root_key_attributes(now, effective_time, writing_dc_account_dn(directory),
-                                     secrets.token_bytes(ROOT_KEY_DATA_LENGTH))
-    try:
-        directory.add(dn, ['top', 'msKds-ProvRootKey'], attributes)
-    except DirectoryError as exc:
-        if exc.description == 'insufficientAccessRights':
-            account = directory.settings.username or 'the bind account'
-            raise ADError('creating a KDS root key needs Enterprise Admins membership or delegated create-child '
-                          'rights on %s; %s has neither' % (master_root_keys_dn(directory.facts), account)) from None
-        raise
-    return root_key(key_id, dn, now, effective_time)
+def missing_create_rights(directory, error):
+    """A refused add of a root key for want of rights, in one line; None for any other refusal."""
+    if not isinstance(error, DirectoryError) or error.description != 'insufficientAccessRights':
+        return None
+    account = directory.settings.username or 'the bind account'
+    return ADError('creating a KDS root key needs Enterprise Admins membership or delegated create-child rights on '
+                   '%s; %s has neither' % (master_root_keys_dn(directory.facts), account))
 
 
 def planned_root_key(effective_time, now):

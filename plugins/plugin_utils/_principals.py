@@ -3,20 +3,24 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Private to this collection: may change in any release.
-"""Principals as users write them: sAMAccountName (computers as HOST01$ or HOST01),
-DOMAIN\\name, DN, SID or UPN, resolved to directory objects in one search."""
+"""Principals and other objects as users write them: sAMAccountName (computers as HOST01$ or HOST01),
+DOMAIN\\name, DN, SID, GUID or UPN. One parser and one way to find them, for every option that names an
+existing object (members, allowed principals, identity, verify's account and principal, the credential spec's
+accounts), and the names of SIDs."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass
 from typing import Tuple
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import account_name_filter
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     check_dn,
     escape_filter_bytes,
     escape_filter_value,
+    guid_to_string,
     same_dn,
     sid_to_bytes,
     sid_to_string,
@@ -24,7 +28,8 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
 
 # What a Principal is made of; a search also reads userPrincipalName, to match names written as UPNs.
 PRINCIPAL_ATTRIBUTES = ['objectSid', 'sAMAccountName', 'objectClass']
-SEARCHED_ATTRIBUTES = PRINCIPAL_ATTRIBUTES + ['userPrincipalName']
+SEARCHED_ATTRIBUTES = PRINCIPAL_ATTRIBUTES + ['userPrincipalName', 'objectGUID']
+_GUID = re.compile(r'^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$')
 
 
 @dataclass(frozen=True)
@@ -46,10 +51,12 @@ class Principal:
 class _Wanted:
     """One principal as written, and how to recognise its entry."""
     text: str
-    kind: str   # 'dn' | 'sid' | 'upn' | 'sam'
+    kind: str   # 'dn' | 'sid' | 'guid' | 'upn' | 'sam'
     value: str
 
     def ldap_filter(self):
+        if self.kind == 'guid':
+            return '(objectGUID=%s)' % escape_filter_bytes(uuid.UUID(self.value).bytes_le)
         if self.kind == 'sid':
             return '(objectSid=%s)' % escape_filter_bytes(sid_to_bytes(self.value))
         if self.kind == 'dn':
@@ -60,6 +67,8 @@ class _Wanted:
         return account_name_filter([self.value], computer_accounts=not self.value.endswith('$'))
 
     def matches(self, entry):
+        if self.kind == 'guid':
+            return entry.raw('objectGUID') is not None and guid_to_string(entry.raw('objectGUID')) == self.value
         if self.kind == 'sid':
             return sid_to_string(entry.raw('objectSid')) == self.value.upper()
         if self.kind == 'dn':
@@ -73,7 +82,7 @@ class _Wanted:
 def parse_principal(text, field):
     """How a principal was written. Raises ADInputError naming ``field`` for what cannot be one."""
     if not isinstance(text, str) or not text.strip():
-        raise ADInputError('an empty principal name; give a sAMAccountName, DN, SID or UPN', field)
+        raise ADInputError('an empty name; give a sAMAccountName, DN, SID, GUID or UPN', field)
     text = text.strip()
     if text.upper().startswith('S-1-'):
         try:
@@ -81,6 +90,8 @@ def parse_principal(text, field):
         except ValueError:
             raise ADInputError('%r is not a valid SID (S-1-5-21-...)' % text, field)
         return _Wanted(text, 'sid', text.upper())
+    if _GUID.match(text):
+        return _Wanted(text, 'guid', str(uuid.UUID(text.strip('{}'))))
     if '=' in text:
         check_dn(text, field)
         return _Wanted(text, 'dn', text)
@@ -118,6 +129,29 @@ def resolve_principals(directory, texts, field):
     return resolved
 
 
+def find_principal(directory, text, field, attributes=()):
+    """The entry of the one object ``text`` names, read with ``attributes`` too, or None when no object has that
+    name. A name that more than one object answers to is an input error naming ``field``."""
+    wanted = parse_principal(text, field)
+    found = directory.search(directory.facts.dn, wanted.ldap_filter(), SEARCHED_ATTRIBUTES + list(attributes))
+    entry = _pick(wanted, found)
+    if entry is None and _is_ambiguous(wanted, found):
+        raise ADInputError('%r names more than one object: %s; give its DN, SID or GUID instead'
+                           % (text, '; '.join(entry.dn for entry in found if wanted.matches(entry))), field)
+    return entry
+
+
+def names_of_sids(directory, sids):
+    """{SID: sAMAccountName} of ``sids``, found with one search; SIDs the domain does not hold (deleted
+    accounts, Everyone) are simply absent."""
+    wanted = sorted({sid.upper() for sid in sids})
+    if not wanted:
+        return {}
+    entries = directory.search(directory.facts.dn, '(|%s)' % ''.join(
+        '(objectSid=%s)' % escape_filter_bytes(sid_to_bytes(sid)) for sid in wanted), ['objectSid', 'sAMAccountName'])
+    return {sid_to_string(entry.raw('objectSid')).upper(): entry.text('sAMAccountName') for entry in entries}
+
+
 def _read_before(directory, item):
     """The account an earlier search of this task item found under exactly this sAMAccountName, or None. The
     search would pick it too: an exact name wins over name$."""
@@ -143,3 +177,15 @@ def _principal(entry):
     return Principal(dn=entry.dn, sid=sid_to_string(entry.raw('objectSid')),
                      sam_account_name=entry.text('sAMAccountName') or '',
                      object_classes=tuple(entry.texts('objectClass')))
+
+
+def account_name_filter(names, computer_accounts=False, same_common_name=False):
+    terms = []
+    for name in names:
+        value = escape_filter_value(name)
+        terms.append('(sAMAccountName=%s)' % value)
+        if computer_accounts:
+            terms.append('(sAMAccountName=%s$)' % value)
+        if same_common_name:
+            terms.append('(&(cn=%s)(sAMAccountName=*))' % value)
+    return terms[0] if len(terms) == 1 else '(|%s)' % ''.join(terms)

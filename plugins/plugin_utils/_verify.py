@@ -19,19 +19,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import List, Optional, Tuple
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import GMSA, kind_of
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import key_in_use, read_root_keys
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     Directory,
     DirectoryError,
     SecurityDescriptorError,
-    escape_filter_bytes,
     filetime_to_datetime,
     guid_to_string,
     iso,
     parse_security_descriptor,
-    sid_to_bytes,
     sid_to_string,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._managed_password import (
@@ -40,15 +37,24 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._managed_passwo
     parse_managed_password,
     password_age,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import parse_principal, resolve_principals
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._service_accounts import find_spn_holders
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._naming import NamingError, default_dns_hostname, default_spns
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._accounts import (
+    GMSA,
+    UF_WORKSTATION_TRUST_ACCOUNT,
+    is_enabled,
+    kind_of,
+)
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._gmsa import find_spn_holders
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import (
+    find_principal,
+    names_of_sids,
+    resolve_principals,
+)
 
 ACCOUNT_ATTRIBUTES = [
     'objectClass', 'sAMAccountName', 'dNSHostName', 'servicePrincipalName', 'userAccountControl',
     'msDS-GroupMSAMembership', 'msDS-ManagedPasswordInterval', 'msDS-ManagedPasswordId', 'pwdLastSet', 'objectSid',
 ]
-ACCOUNTDISABLE = 0x2
-WORKSTATION_TRUST_ACCOUNT = 0x1000
 # Every authenticated logon carries these two in its token besides its groups.
 EVERYONE = 'S-1-1-0'
 AUTHENTICATED_USERS = 'S-1-5-11'
@@ -125,7 +131,7 @@ def verify(directory, account_text, principal_text, credentials, kerberos, now):
     report = Report()
     principal = resolve_principal(directory, principal_text, 'principal' if credentials is None else 'principal_username')
     report.principal = {'name': principal.sam_account_name, 'sid': principal.sid, 'dn': principal.dn}
-    account = find_service_account(directory, account_text)
+    account = account_to_verify(directory, account_text)
     password = None
     if account is None:
         report.add('account', False, 'no account %r in %s; create the gMSA (wincontainers.gmsa.service_account) or '
@@ -148,7 +154,7 @@ def verify(directory, account_text, principal_text, credentials, kerberos, now):
 
 # ---------------------------------------------------------------- accounts
 @dataclass(frozen=True)
-class ServiceAccount:
+class AccountToVerify:
     dn: str
     sam_account_name: str
     object_classes: Tuple[str, ...]
@@ -185,22 +191,14 @@ class ServiceAccount:
                 'dns_hostname': self.dns_hostname, 'spns': sorted(self.spns)}
 
 
-def find_service_account(directory, text):
-    """The account named ``text`` (name, name$, DN or SID) with what the checks need, or None."""
-    wanted = parse_principal(text, 'account')
-    entries = [entry for entry in directory.search(directory.facts.dn, wanted.ldap_filter(), ACCOUNT_ATTRIBUTES)
-               if wanted.matches(entry)]
-    if len(entries) > 1:
-        exact = [e for e in entries if (e.text('sAMAccountName') or '').lower() == wanted.value.lower()]
-        entries = exact or [e for e in entries if (e.text('sAMAccountName') or '').endswith('$')]
-    if len(entries) > 1:
-        raise ADInputError('%r matches more than one object (%s); give the DN or SID'
-                           % (text, '; '.join(e.dn for e in entries)), 'account')
-    if not entries:
+def account_to_verify(directory, text):
+    """The account ``text`` names (name, name$, DN, SID, GUID or UPN, as everywhere) with what the checks need,
+    or None."""
+    entry = find_principal(directory, text, 'account', ACCOUNT_ATTRIBUTES)
+    if entry is None:
         return None
-    entry = entries[0]
     last_set = entry.integer('pwdLastSet')
-    return ServiceAccount(
+    return AccountToVerify(
         dn=entry.dn, sam_account_name=entry.text('sAMAccountName') or '', object_classes=tuple(entry.texts('objectClass')),
         dns_hostname=entry.text('dNSHostName'), spns=tuple(entry.texts('servicePrincipalName')),
         user_account_control=entry.integer('userAccountControl') or 0,
@@ -229,11 +227,12 @@ def _account_checks(directory, report, account):
                    'name a gMSA in account' % (account.dn, account.kind))
         return
     problems = []
-    if account.user_account_control & ACCOUNTDISABLE:
+    if not is_enabled(account.user_account_control):
         problems.append('it is disabled (userAccountControl 0x%X), so the KDC refuses it; set userAccountControl to '
-                        '0x1000 (4096) to enable it' % account.user_account_control)
+                        '0x%X (%d) to enable it' % (account.user_account_control, UF_WORKSTATION_TRUST_ACCOUNT,
+                                                    UF_WORKSTATION_TRUST_ACCOUNT))
     if not account.dns_hostname:
-        problems.append('it has no dNSHostName; set it to %s.%s' % (account.name, directory.facts.dns_name))
+        problems.append('it has no dNSHostName; set it to %s' % _default_host_name(account, directory))
     if problems:
         report.add('account', False, '%s exists but %s' % (account.sam_account_name, '; and '.join(problems)))
     else:
@@ -241,12 +240,16 @@ def _account_checks(directory, report, account):
     _spn_checks(directory, report, account)
 
 
+def _default_host_name(account, directory):
+    try:
+        return default_dns_hostname(account.name, directory.facts.dns_name)
+    except NamingError:
+        return 'a DNS host name (wincontainers.gmsa.service_account dns_hostname)'
+
+
 def required_spns(account):
-    """What a container host needs: host/<name> and host/<DNS host name>."""
-    spns = ['host/%s' % account.name]
-    if account.dns_hostname:
-        spns.append('host/%s' % account.dns_hostname)
-    return spns
+    """What a container host needs: the SPNs every gMSA gets (host/<name> and host/<DNS host name>)."""
+    return default_spns(account.name, account.dns_hostname)
 
 
 def _spn_checks(directory, report, account):
@@ -296,7 +299,7 @@ def _principal_allowed_check(directory, report, account, principal):
     denied = [ace.sid for ace in descriptor.dacl if ace.denies_read and ace.sid in token]
     allowed_sids = descriptor.allowed_sids()
     granting = [sid for sid in allowed_sids if sid in token]
-    names = _names_of(directory, set(denied + allowed_sids))
+    names = names_of_sids(directory, denied + allowed_sids)
     who = principal.sam_account_name
     if denied:
         report.add('principal_allowed', False, '%s is denied reading the password of %s by a deny entry for %s; remove '
@@ -312,16 +315,6 @@ def _principal_allowed_check(directory, report, account, principal):
                    % (who, account.sam_account_name, allowed_text, who,
                       '; a domain-joined host then needs new Kerberos tickets (reboot, or klist -li 0x3e7 purge)'
                       if principal.is_computer else ''))
-
-
-def _names_of(directory, sids):
-    """sAMAccountNames of SIDs, in one search; SIDs the domain does not know stay as they are."""
-    domain_sids = [sid for sid in sids if sid.startswith('S-1-5-21-')]
-    if not domain_sids:
-        return {}
-    entries = directory.search(directory.facts.dn, '(|%s)' % ''.join(
-        '(objectSid=%s)' % escape_filter_bytes(sid_to_bytes(sid)) for sid in domain_sids), ['objectSid', 'sAMAccountName'])
-    return {sid_to_string(entry.raw('objectSid')).upper(): entry.text('sAMAccountName') for entry in entries}
 
 
 _WELL_KNOWN = {EVERYONE: 'Everyone', AUTHENTICATED_USERS: 'Authenticated Users', 'S-1-5-32-544': 'Administrators'}
@@ -443,7 +436,8 @@ def _tgt_failure(name, exc):
     text = ' '.join(str(exc).split())
     lowered = text.lower()
     if 'revoked' in lowered:
-        return 'the KDC refused %s: the account is disabled; set its userAccountControl to 0x1000 (4096)' % name
+        return ('the KDC refused %s: the account is disabled; set its userAccountControl to 0x%X (%d)'
+                % (name, UF_WORKSTATION_TRUST_ACCOUNT, UF_WORKSTATION_TRUST_ACCOUNT))
     if 'preauthentication failed' in lowered:
         return ('the KDC refused the password read for %s: the DC and KDC disagree about the current password '
                 '(replication, or a password rollover just now); run again' % name)

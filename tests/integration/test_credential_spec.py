@@ -60,6 +60,19 @@ def test_domain_join_config_matches_the_directory(run_playbook, lab, lab_objects
     assert result['changed'] is False
 
 
+def test_the_account_is_found_as_everywhere_by_name_dn_sid_or_guid(run_playbook, lab, lab_objects):
+    """One lookup for every option that names an existing object: the same spec whichever way the gMSA is named."""
+    (dn, stored), = lab.ldbsearch(lab.domain_dn, '(sAMAccountName=%s$)' % GMSA, ['objectSid', 'objectGUID']).items()
+    by_name = run_playbook(credential_spec_task('account: %s' % GMSA))
+    assert by_name.rc == 0, by_name.output
+    for written in (dn, stored['objectSid'][0], stored['objectGUID'][0], '{%s}' % stored['objectGUID'][0].upper()):
+        run = run_playbook(credential_spec_task('account: "%s"' % written))
+        assert run.rc == 0, run.output
+        assert run.result()['credential_spec'] == by_name.result()['credential_spec'], written
+        assert run.result()['file_name'] == by_name.result()['file_name'], written
+        assert run.result()['kubernetes']['metadata']['name'] == GMSA, written
+
+
 def test_writes_the_file_once_and_shows_the_diff(run_playbook, lab, lab_objects, tmp_path):
     dest = tmp_path / 'specs' / 'gmsa_cspt01.json'
     task = credential_spec_task('account: %s\nadditional_accounts: [%s]\ndest: %s' % (GMSA, OTHER_GMSA, dest))
@@ -119,7 +132,9 @@ host_account_config:
      "host_account_config.plugin_input: 'a:b:c' has 3 parts"),
     ('account: %s\nhost_account_config: {plugin_guid: "{GDMA0342-266A-4D1P-831J-20990E82944F}", plugin_input: x}' % GMSA,
      "documentation's sample"),
-    ('account: "*)(objectClass=*"', 'no gMSA named *)(objectClass=*'),
+    # A filter injection is searched for as the name it is; with '=' it reads as a DN, as everywhere.
+    ('account: "*)(|(cn*"', 'no gMSA named *)(|(cn*'),
+    ('account: "*)(objectClass=*"', "account: '*)(objectClass=*' is not a valid distinguished name"),
 ])
 def test_bad_input_is_one_line_naming_the_field(run_playbook, lab, lab_objects, options, expected):
     run = run_playbook(credential_spec_task(options))

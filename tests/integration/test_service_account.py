@@ -312,7 +312,7 @@ BAD_INPUT = [
     (dict(name='sat02', allowed_to_retrieve_password={'add': ['satnosuchuser']}),
      ['allowed_to_retrieve_password', 'satnosuchuser']),
     (dict(name='sat02', allowed_to_retrieve_password={'add': ['satuser1'], 'remove': ['GMSA\\satuser1']}),
-     ['allowed_to_retrieve_password', 'both added and removed']),
+     ['allowed_to_retrieve_password', 'listed in both add and remove']),
     (dict(name='sat02', dns_hostname='bad_name.gmsa.test'), ['dns_hostname']),
     (dict(name='sat02', kerberos_encryption_types=['des']), ['kerberos_encryption_types']),
     (dict(name='sat02', path='OU=satnowhere,DC=gmsa,DC=test'), ['path', 'does not exist']),

@@ -215,6 +215,16 @@ principal: GMSA\\%s$
     assert lab.ldbsearch(dn, attributes=['uSNChanged'], scope='base')[dn]['uSNChanged'] == changed_before
 
 
+def test_the_account_is_found_as_everywhere_by_dn_sid_or_guid(chain, run_playbook):
+    lab = chain
+    dn = gmsa_dn(lab)
+    entry = lab.ldbsearch(dn, attributes=['objectSid', 'objectGUID'], scope='base')[dn]
+    for written in (dn, entry['objectSid'][0], entry['objectGUID'][0]):
+        run = run_playbook(verify('account: "%s"\nprincipal: GMSA\\%s$\n' % (written, HOST)))
+        assert run.rc == 0, run.output
+        assert run.result()['account']['dn'] == dn, written
+
+
 def test_principal_not_allowed_fails_naming_the_cause_and_the_fix(chain, run_playbook):
     run = run_playbook(verify('''
 account: %s

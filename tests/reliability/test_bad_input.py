@@ -107,7 +107,7 @@ MODULE_CASES = [
     # credential_spec
     ('credential_spec', '{account: ""}', 'account'),
     ('credential_spec', '{account: NoSuchGmsa}', 'no gMSA named NoSuchGmsa'),
-    ('credential_spec', '{account: "%s"}' % INJECTION, 'no gMSA named'),
+    ('credential_spec', '{account: "%s"}' % INJECTION, 'not a valid distinguished name'),
     ('credential_spec', '{account: RelBadOk, host_account_config: {plugin_guid: not-a-guid, plugin_input: x}}',
      'plugin_guid'),
     ('credential_spec',

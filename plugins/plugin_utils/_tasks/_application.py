@@ -9,9 +9,11 @@ first a rehearsal in check mode, then the steps, and on a failure it undoes what
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects import USER
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._user import password_for_enabled
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._credential_spec import (
     CREDENTIAL_SPEC_OPTIONS,
     ensure_credential_spec,
@@ -30,9 +32,9 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._user im
 STEPS = ('portable_user', 'group', 'service_account', 'credential_spec')
 ACCOUNTS = STEPS[:3]
 
-# The portable user is always enabled, so there is no ``enabled: false`` to offer.
-PORTABLE_USER_PASSWORD_MISSING = ('password: required to create the portable user; give its password (from Ansible '
-                                  'Vault or a secret store)')
+# The portable user is a user that is always enabled, so there is no ``enabled: false`` to offer.
+PORTABLE_USER = replace(USER, before_write=password_for_enabled(
+    'required to create the portable user; give its password (from Ansible Vault or a secret store)'))
 
 # Every part is named: the application makes what is missing, so it has no identity to find objects by.
 REQUIRED_NAME = dict(type='str', required=True)
@@ -147,7 +149,7 @@ def planned_arguments(field, steps, results):
 
 
 def _ensure_portable_user(directory, params, mode):
-    return ensure_user(directory, params, mode, password_missing=PORTABLE_USER_PASSWORD_MISSING)
+    return ensure_user(directory, params, mode, PORTABLE_USER)
 
 
 STEP_TASKS = {
@@ -169,14 +171,7 @@ def run_step(field, args, directory, mode):
 
 def named_in(field, error):
     """``error`` of a step, its option named as the user wrote it: inside ``field`` of this module."""
-    if error.option is None and _NAMES_AN_OPTION.match(str(error)):
-        # The credential spec's own checks still word their option into the message instead of naming it in .option.
-        option, _separator, detail = str(error).partition(': ')
-        return ADInputError(detail, '%s.%s' % (field, option))
     return error.within(field)
-
-
-_NAMES_AN_OPTION = re.compile(r'^[\w.\[\]]+: ')
 
 
 def undo(directory, made, failure):

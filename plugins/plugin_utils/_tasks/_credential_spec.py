@@ -56,6 +56,7 @@ def ensure_credential_spec(directory, params, mode):
     stored = require_service_accounts(directory, [account] + same_domain)
     # The names as the directory spells them, as New-CredentialSpec writes them.
     account = stored[account.lower()]
+    kubernetes_name = kubernetes_name or default_kubernetes_name(account)
     additional = [replace(extra, name=stored[extra.name.lower()]) if extra.in_domain(facts.dns_name) else extra
                   for extra in additional]
 
@@ -80,14 +81,14 @@ def ensure_credential_spec(directory, params, mode):
 
 def parsed_options(params):
     """The options that need no directory, checked: (account, additional accounts, host account config,
-    Kubernetes name), and that ``dest`` can be written. A task that makes the gMSA first checks them
-    before it makes anything."""
+    Kubernetes name when given), and that ``dest`` can be written. A task that makes the gMSA first checks
+    them before it makes anything."""
     account = account_name(params['account'])
     if params['dest']:
         check_writable(params['dest'])
     return (account, parse_additional_accounts(params['additional_accounts']),
             parse_host_account_config(params['host_account_config']),
-            check_kubernetes_name(params['kubernetes_name'] or default_kubernetes_name(account)))
+            check_kubernetes_name(params['kubernetes_name']) if params['kubernetes_name'] else None)
 
 
 def _write(dest, text, host_account, mode):

@@ -8,15 +8,13 @@
 from __future__ import annotations
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import (
-    create_root_key,
-    key_in_use,
-    key_with_effective_time,
     planned_effective_time,
     planned_root_key,
-    read_every_root_key,
+    root_key_of,
     utc_now,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import iso
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects import KDS_ROOT_KEY, Task, ensure
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._options import Options
 
 KDS_ROOT_KEY_OPTIONS = Options(dict(
@@ -28,31 +26,18 @@ KDS_ROOT_KEY_OPTIONS = Options(dict(
 
 def ensure_kds_root_key(directory, params, mode):
     """A root key as ``params`` want it: the module's result."""
-    now = utc_now()
-    effective_time = planned_effective_time(params['effective_time'], params['lab_backdate'], now)
-    keys = read_every_root_key(directory)
-
-    existing = _existing_key(keys, effective_time, params['allow_additional'], now)
-    if existing:
-        return _result(mode, existing, keys, keys, now, changed=False)
-
+    task = Task(directory, params, mode)
+    now = task.found['now'] = utc_now()
+    task.found['effective_time'] = planned_effective_time(params['effective_time'], params['lab_backdate'], now)
+    outcome = ensure(task, KDS_ROOT_KEY)
+    before = task.found['keys_before']
+    if not outcome.changed:
+        return _result(mode, task.found['existing'], before, before, now, changed=False)
     if mode.check:
-        new_key = planned_root_key(effective_time, now)
-    else:
-        new_key = create_root_key(directory, effective_time, now)
-    return _result(mode, new_key, keys, keys + [new_key], now, changed=True)
-
-
-def _existing_key(keys, effective_time, allow_additional, now):
-    """The key that makes creating one unnecessary, or None.
-
-    One key per forest is the rule: a second makes gMSAs fail at their
-    next password change. With allow_additional a key is added unless one
-    with the same effective time exists, so a repeated run adds no more.
-    """
-    if allow_additional:
-        return key_with_effective_time(keys, effective_time)
-    return key_in_use(keys, now)
+        new_key = planned_root_key(task.found['effective_time'], now)
+        return _result(mode, new_key, before, before + [new_key], now, changed=True)
+    # The keys as the forest has them now, read back.
+    return _result(mode, root_key_of(outcome.entry), before, task.found['keys'], now, changed=True)
 
 
 def _result(mode, key, before, after, now, changed):

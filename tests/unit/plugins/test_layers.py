@@ -1,5 +1,6 @@
 """The layering of docs/architecture.md, held: only the directory layer (plugins/plugin_utils/_ldap/)
-imports ldap3, and the codecs depend on nothing."""
+imports ldap3, the codecs and the naming rules depend on nothing, an action is a shell over plugin_utils/_tasks,
+the objects layer sits below the tasks, and no filter imports another."""
 
 from __future__ import annotations
 
@@ -70,3 +71,35 @@ def test_plugin_utils_import_no_action():
     for path in sorted((PLUGINS / 'plugin_utils').rglob('*.py')):
         actions = [name for name in imported_modules(path) if name.startswith(OWN_ACTIONS)]
         assert not actions, '%s imports %s' % (path.relative_to(PLUGINS), actions)
+
+
+@pytest.mark.parametrize('path', ACTIONS, ids=lambda path: path.name)
+def test_an_action_is_a_shell_over_the_tasks(path):
+    own = 'ansible_collections.wincontainers.gmsa.plugins.plugin_utils.'
+    used = {name for name in imported_modules(path) if name.startswith(own)}
+    assert used <= {own + '_action', own + '_tasks'}, '%s imports %s' % (path.name, sorted(used))
+
+
+OBJECTS = sorted((PLUGINS / 'plugin_utils' / '_objects').glob('*.py'))
+TASKS = 'ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks'
+
+
+@pytest.mark.parametrize('path', OBJECTS, ids=lambda path: path.name)
+def test_the_objects_layer_imports_no_task_and_no_plugin_above_it(path):
+    above = [name for name in imported_modules(path)
+             if name.startswith((TASKS, OWN_ACTIONS, 'ansible_collections.wincontainers.gmsa.plugins.filter'))]
+    assert not above, '%s imports %s' % (path.name, above)
+
+
+FILTERS = sorted((PLUGINS / 'filter').glob('*.py'))
+
+
+@pytest.mark.parametrize('path', FILTERS, ids=lambda path: path.name)
+def test_a_filter_imports_no_other_filter(path):
+    filters = [name for name in imported_modules(path)
+               if name.startswith('ansible_collections.wincontainers.gmsa.plugins.filter')]
+    assert not filters, '%s imports %s; share the logic through plugins/plugin_utils/' % (path.name, filters)
+
+
+def test_the_naming_rules_are_pure():
+    assert set(imported_modules(PLUGINS / 'plugin_utils' / '_naming.py')) <= {'__future__', 're'}

@@ -11,6 +11,7 @@ import yaml
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._naming import NamingError, gmsa_name
 from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application import (
     FilterModule,
     gmsa_application,
@@ -81,7 +82,8 @@ def test_kubernetes_names_default_to_the_lower_case_name():
 @pytest.mark.parametrize('application, message', [
     ({'name': 'WebApplication01X'}, 'at most 15 characters'),
     ({'name': 'Web$'}, 'may not contain'),
-    ({'name': ' Web'}, 'may not contain'),
+    ({'name': ' Web'}, 'may not start or end with a space'),
+    ({'name': 'W/eb'}, 'may not contain'),
     ({'name': 'Web', 'spn': ['http/x']}, 'unknown key spn'),
     ({'name': 'Web', 'group': {'sam': 'x'}}, 'unknown group key sam'),
     ({'name': 'Web', 'state': 'gone'}, 'state must be present or absent'),
@@ -101,6 +103,21 @@ def test_kubernetes_names_default_to_the_lower_case_name():
 def test_mistakes_fail_naming_the_application_and_the_fix(application, message):
     with pytest.raises(AnsibleFilterError, match=message):
         gmsa_application(application)
+
+
+def test_the_spec_file_name_is_the_credential_spec_modules():
+    filters = FilterModule().filters()
+    assert filters['credential_spec_file_name']('WebApp01', {'netbios_name': 'CONTOSO'}) == 'contoso_webapp01.json'
+    with pytest.raises(AnsibleFilterError, match='netbios_name'):
+        filters['credential_spec_file_name']('WebApp01', {})
+
+
+@pytest.mark.parametrize('name', ['a' * 16, 'w/b', 'web.', ' web', 'we@b'])
+def test_the_filter_refuses_the_names_the_module_refuses(name):
+    with pytest.raises(NamingError):
+        gmsa_name(name)
+    with pytest.raises(AnsibleFilterError):
+        gmsa_application({'name': name})
 
 
 def test_two_applications_may_not_share_a_name_or_a_group():
@@ -163,8 +180,8 @@ def test_the_verify_table_has_one_row_per_gmsa_and_principal_with_each_check_and
 
 def test_the_filters_are_registered_under_their_documented_names():
     filters = FilterModule().filters()
-    assert set(filters) == {'gmsa_application', 'gmsa_applications', 'gmsa_credential_specs', 'gmsa_role_bindings',
-                            'gmsa_verify_table'}
+    assert set(filters) == {'credential_spec_file_name', 'gmsa_application', 'gmsa_applications',
+                            'gmsa_credential_specs', 'gmsa_role_bindings', 'gmsa_verify_table'}
     for name in filters:
         assert (REPO / 'plugins' / 'filter' / ('%s.yml' % name)).is_file(), name
 

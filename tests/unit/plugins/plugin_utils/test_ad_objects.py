@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._accounts import (
     MANAGED_SERVICE_ACCOUNTS_CONTAINER,
     USERS_CONTAINER,
     account_name_filter,

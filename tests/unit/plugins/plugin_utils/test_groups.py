@@ -2,20 +2,21 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._accounts import (
     check_common_name,
     check_sam_account_name,
     moved_dn,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._groups import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._group import (
+    GROUP,
     group_type,
-    plan_members,
     read_members,
     scope_of,
     scope_steps,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import Entry, common_name, parent_dn
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._value_lists import plan_values
 
 
 @pytest.mark.parametrize('scope, value', [('domain_local', -2147483644), ('global', -2147483646),
@@ -37,7 +38,8 @@ def test_scope_changes_go_through_universal_where_ad_requires(current, wanted, s
 
 
 def test_members_compare_as_dns_not_as_strings():
-    change = plan_members(['CN=HOST01,CN=Computers,DC=x'], {'add': ['cn=host01, cn=computers, dc=X']})
+    change = plan_values(['CN=HOST01,CN=Computers,DC=x'], {'add': ['cn=host01, cn=computers, dc=X']},
+                         key=GROUP.property('members').key)
     assert not change.changed
 
 

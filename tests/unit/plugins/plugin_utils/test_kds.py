@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -11,7 +12,6 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import (
     DH_GENERATOR,
     DH_PRIME,
-    create_root_key,
     kdf_parameters,
     key_in_use,
     key_with_effective_time,
@@ -22,7 +22,14 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import (
     root_key_attributes,
     secret_agreement_parameters,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import DirectoryError, datetime_to_filetime
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
+    DirectoryError,
+    common_name,
+    datetime_to_filetime,
+)
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects import KDS_ROOT_KEY, Task
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._engine import plan_object, write
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._options import Mode
 
 NOW = datetime(2026, 11, 27, 10, 0, 0, tzinfo=timezone.utc)
 CONFIGURATION_DN = 'CN=Configuration,DC=contoso,DC=com'
@@ -79,7 +86,8 @@ def test_dh_group_is_the_rfc5114_2048_bit_group():
 
 def test_new_key_carries_every_attribute_add_kdsrootkey_writes():
     effective = NOW - timedelta(hours=10, minutes=10)
-    attributes = root_key_attributes(NOW, effective, 'CN=DC01,OU=Domain Controllers,DC=contoso,DC=com', b'k' * 64)
+    attributes = dict(root_key_attributes(NOW, 'CN=DC01,OU=Domain Controllers,DC=contoso,DC=com', b'k' * 64),
+                      **{'msKds-UseStartTime': str(datetime_to_filetime(effective))})
     assert attributes == {
         'msKds-Version': '1',
         'msKds-KDFAlgorithmID': 'SP800_108_CTR_HMAC',
@@ -200,16 +208,27 @@ class FakeDirectory:
         self.added.append((dn, object_classes, attributes))
 
 
+def create_root_key(directory, effective_time, now):
+    """A new key made as the kds_root_key module makes it: planned from the engine's table, then written."""
+    task = Task(directory, {}, Mode())
+    task.found.update(now=now, effective_time=effective_time)
+    plan = plan_object(task, KDS_ROOT_KEY, None)
+    write(task, KDS_ROOT_KEY, plan)
+    return plan
+
+
 def test_create_writes_one_object_under_master_root_keys():
     directory = FakeDirectory()
     effective = NOW - timedelta(hours=1)
-    key = create_root_key(directory, effective, NOW)
+    plan = create_root_key(directory, effective, NOW)
     (dn, object_classes, attributes), = directory.added
-    assert dn == 'CN=%s,%s' % (key.key_id, KEYS_DN) == key.dn
+    assert dn == plan.dn and dn.endswith(',' + KEYS_DN)
+    assert uuid.UUID(common_name(dn))
     assert object_classes == ['top', 'msKds-ProvRootKey']
     assert attributes['msKds-DomainID'] == 'CN=DC01,OU=Domain Controllers,DC=contoso,DC=com'
     assert len(attributes['msKds-RootKeyData']) == 64
-    assert key.created == NOW and key.effective_time == effective
+    assert attributes['msKds-CreateTime'] == str(datetime_to_filetime(NOW))
+    assert attributes['msKds-UseStartTime'] == [str(datetime_to_filetime(effective))]
 
 
 def test_two_keys_get_different_identifiers_and_key_data():

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils import _principals, _service_accounts
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils import _principals
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects import _gmsa as _service_accounts
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     AccountsRead,
@@ -18,18 +19,22 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     parse_security_descriptor,
     sid_to_bytes,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._service_accounts import (
-    default_dns_hostname,
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._naming import NamingError, default_dns_hostname, gmsa_name
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._engine import Task, plan_object
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._gmsa import (
+    GMSA_TYPE,
+    allowed_principals,
+    allowed_sids,
     encryption_type_names,
     encryption_type_value,
     find_service_account,
     find_spn_holders,
+    gmsa_identity,
     gmsa_schema_present,
     list_service_accounts,
-    plan_service_account,
-    validate_name,
     validate_spns,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._options import Mode
 
 DOMAIN_DN = 'DC=contoso,DC=com'
 DOMAIN_SID = 'S-1-5-21-3623811015-3361044348-30300820'
@@ -84,9 +89,20 @@ def gmsa_entry(name='web01', membership=None, **extra):
 
 def params(**options):
     base = dict(dns_hostname=None, spns=None, allowed_to_retrieve_password=None, kerberos_encryption_types=None,
-                managed_password_interval=None, path=None, description=None, enabled=True)
+                managed_password_interval=None, path=None, description=None, enabled=True, state='present')
     base.update(options)
     return base
+
+
+def task_for(directory, name, options):
+    task = Task(directory, dict(options, name=name), Mode())
+    task.name, task.sam = name, name + '$'
+    return task
+
+
+def plan_service_account(directory, name, current, options):
+    """The engine's plan of the gMSA table, for an account found as ``current`` (an entry, or None)."""
+    return plan_object(task_for(directory, name, options), GMSA_TYPE, current)
 
 
 # ------------------------------------------------------------------ names
@@ -95,7 +111,7 @@ def params(**options):
     ('sat#(1)', 'sat#(1)'), ('satü1', 'satü1'),
 ])
 def test_valid_names(name, expected):
-    assert validate_name(name) == expected
+    assert gmsa_name(name) == expected
 
 
 @pytest.mark.parametrize('name, words', [
@@ -106,15 +122,15 @@ def test_valid_names(name, expected):
     ('web\x01', 'control characters'),
 ] + [('web%s1' % char, repr(char)) for char in '"/\\[]:;|=,+*?<>@$'])
 def test_invalid_names_fail_naming_the_rule(name, words):
-    with pytest.raises(ADInputError) as failure:
-        validate_name(name)
+    with pytest.raises(NamingError) as failure:
+        gmsa_name(name)
     message = str(failure.value)
-    assert message.startswith('name:') and words in message and '\n' not in message
+    assert words in message and '\n' not in message
 
 
 def test_the_default_dns_name_must_be_a_dns_name():
     assert default_dns_hostname('web01', 'contoso.com') == 'web01.contoso.com'
-    with pytest.raises(ADInputError, match='^dns_hostname: .*give dns_hostname'):
+    with pytest.raises(NamingError, match='give dns_hostname'):
         default_dns_hostname('sat#(1)', 'contoso.com')
 
 
@@ -163,14 +179,13 @@ def test_the_search_value_is_escaped():
 def test_the_gmsa_is_read_with_its_descriptor():
     descriptor = build_membership_descriptor([DOMAIN_SID + '-1200']).to_bytes()
     account = find_service_account(FakeDirectory([gmsa_entry(membership=descriptor)]), 'WEB01')
-    assert account.sid == DOMAIN_SID + '-1105'
-    assert account.allowed_sids == [DOMAIN_SID + '-1200']
-    assert account.enabled
+    assert gmsa_identity(account)['sid'] == DOMAIN_SID + '-1105'
+    assert allowed_sids(None, account) == [DOMAIN_SID + '-1200']
 
 
 def test_an_unreadable_descriptor_is_one_line():
     with pytest.raises(ADError, match='msDS-GroupMSAMembership of CN=web01.* cannot be read'):
-        find_service_account(FakeDirectory([gmsa_entry(membership=b'\x01\x00')]), 'web01')
+        allowed_sids(None, find_service_account(FakeDirectory([gmsa_entry(membership=b'\x01\x00')]), 'web01'))
 
 
 # ------------------------------------------------------------------ SPN duplicates
@@ -223,23 +238,26 @@ def test_a_new_account_is_enabled_with_aes_and_the_default_spns():
     plan = plan_service_account(directory, 'web01', None, params())
     assert plan.creates and plan.dn == 'CN=web01,' + MSA_CONTAINER
     assert plan.attributes == {
-        'sAMAccountName': 'web01$', 'dNSHostName': 'web01.contoso.com', 'userAccountControl': '4096',
-        'msDS-SupportedEncryptionTypes': '24', 'msDS-ManagedPasswordInterval': '30',
+        'sAMAccountName': 'web01$', 'dNSHostName': ['web01.contoso.com'], 'userAccountControl': '4096',
+        'msDS-SupportedEncryptionTypes': '24', 'msDS-ManagedPasswordInterval': ['30'],
         'servicePrincipalName': ['host/web01', 'host/web01.contoso.com'],
     }
-    assert plan.spns_to_add == ('host/web01', 'host/web01.contoso.com')
+    assert plan.values['spns'] == ['host/web01', 'host/web01.contoso.com']
     assert directory.searches[0][0].startswith('<WKGUID=1EB93889E40C45DF9F0C64D23BBB6237,')
 
 
 def test_a_new_account_gets_the_descriptor_of_its_principals(monkeypatch):
     principal = _principals.Principal('CN=hosts,' + DOMAIN_DN, DOMAIN_SID + '-1300', 'hosts', ('group',))
-    monkeypatch.setattr(_principals, 'resolve_principals', lambda directory, texts, field: [principal] * len(texts))
-    plan = plan_service_account(FakeDirectory(), 'web01', None,
-                                params(allowed_to_retrieve_password={'set': ['hosts']}, spns={'set': ['http/web']}))
-    descriptor = parse_security_descriptor(plan.attributes['msDS-GroupMSAMembership'])
+    monkeypatch.setattr(_service_accounts, 'resolve_principals', lambda directory, texts, field: [principal] * len(texts))
+    task = task_for(FakeDirectory(), 'web01', params(allowed_to_retrieve_password={'set': ['hosts']},
+                                                     spns={'set': ['http/web']}))
+    plan = plan_object(task, GMSA_TYPE, None)
+    descriptor, = plan.attributes['msDS-GroupMSAMembership']
+    descriptor = parse_security_descriptor(descriptor)
     assert descriptor.owner == 'S-1-5-32-544' and descriptor.allowed_sids() == [DOMAIN_SID + '-1300']
     assert plan.attributes['servicePrincipalName'] == ['http/web']
-    assert plan.allowed == ({'name': 'hosts', 'sid': DOMAIN_SID + '-1300'},)
+    assert allowed_principals(task, plan.values['allowed_to_retrieve_password']) == [
+        {'name': 'hosts', 'sid': DOMAIN_SID + '-1300'}]
 
 
 def test_an_unchanged_account_plans_no_write(monkeypatch):
@@ -247,12 +265,12 @@ def test_an_unchanged_account_plans_no_write(monkeypatch):
     directory = FakeDirectory([gmsa_entry(membership=descriptor, **{'msDS-SupportedEncryptionTypes': 24})])
     current = find_service_account(directory, 'web01')
     principal = _principals.Principal('CN=hosts,' + DOMAIN_DN, DOMAIN_SID + '-1300', 'hosts', ('group',))
-    monkeypatch.setattr(_principals, 'resolve_principals', lambda directory, texts, field: [principal] * len(texts))
+    monkeypatch.setattr(_service_accounts, 'resolve_principals', lambda directory, texts, field: [principal] * len(texts))
     searches = len(directory.searches)
     plan = plan_service_account(directory, 'web01', current, params(
         spns={'set': ['HOST/web01', 'host/WEB01.contoso.com']}, allowed_to_retrieve_password={'set': ['hosts']},
         kerberos_encryption_types=['aes256', 'aes128'], managed_password_interval=30))
-    assert not plan.changed and plan.changes == {}
+    assert not plan.changed and plan.requests == ()
     assert len(directory.searches) == searches, 'every principal was resolved, so no SID needs a name'
 
 
@@ -261,9 +279,10 @@ def test_a_descriptor_change_deletes_the_exact_old_value(monkeypatch):
     directory = FakeDirectory([gmsa_entry(membership=old)])
     current = find_service_account(directory, 'web01')
     added = _principals.Principal('CN=h2,' + DOMAIN_DN, DOMAIN_SID + '-1301', 'h2', ('computer',))
-    monkeypatch.setattr(_principals, 'resolve_principals', lambda directory, texts, field: [added])
+    monkeypatch.setattr(_service_accounts, 'resolve_principals', lambda directory, texts, field: [added])
+    monkeypatch.setattr(_service_accounts, 'names_of_sids', lambda directory, sids: {})
     plan = plan_service_account(directory, 'web01', current, params(allowed_to_retrieve_password={'add': ['h2$']}))
-    delete, add = plan.changes['msDS-GroupMSAMembership']
+    delete, add = plan.requests[0]['msDS-GroupMSAMembership']
     assert delete == Change('delete', (old,))
     assert add.operation == 'add'
     new_value, = add.values
@@ -274,7 +293,7 @@ def test_other_encryption_bits_are_kept():
     directory = FakeDirectory([gmsa_entry(**{'msDS-SupportedEncryptionTypes': 0x18 | 0x20})])
     current = find_service_account(directory, 'web01')
     plan = plan_service_account(directory, 'web01', current, params(kerberos_encryption_types=['aes256']))
-    assert plan.changes['msDS-SupportedEncryptionTypes'] == [Change('replace', (str(0x10 | 0x20),))]
+    assert plan.requests[0]['msDS-SupportedEncryptionTypes'] == [Change('replace', (str(0x10 | 0x20),))]
 
 
 def test_a_different_interval_for_an_existing_account_fails():
@@ -288,7 +307,7 @@ def test_enabling_clears_only_the_disabled_bit():
     directory = FakeDirectory([gmsa_entry(userAccountControl=0x1022)])
     current = find_service_account(directory, 'web01')
     plan = plan_service_account(directory, 'web01', current, params())
-    assert plan.changes['userAccountControl'] == [Change('replace', (str(0x1020),))]
+    assert plan.requests[0]['userAccountControl'] == [Change('replace', (str(0x1020),))]
 
 
 # ------------------------------------------------------------------ listing (domain_info)

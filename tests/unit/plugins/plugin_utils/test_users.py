@@ -3,13 +3,15 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import DirectoryError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._users import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import Change, DirectoryError, Entry
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects import USER, Task
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._engine import plan_object
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._user import (
     bind_refusal_means_current,
     check_upn,
     encode_password,
-    wanted_account_control,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._options import Mode
 
 
 def test_unicode_pwd_is_the_quoted_password_in_utf16le():
@@ -25,7 +27,12 @@ def test_unicode_pwd_is_the_quoted_password_in_utf16le():
     (0x200 | 0x80, True, None, 0x280),   # flags the module does not manage stay
 ])
 def test_only_the_managed_flags_change(current, enabled, never_expires, wanted):
-    assert wanted_account_control(current, enabled, never_expires) == wanted
+    user = Entry('CN=u,CN=Users,DC=x', {'sAMAccountName': [b'u'], 'userAccountControl': [str(current).encode()]})
+    task = Task(None, dict(enabled=enabled, password_never_expires=never_expires, password=None), Mode())
+    task.name = task.sam = 'u'
+    plan = plan_object(task, USER, user)
+    written = plan.requests[0].get('userAccountControl') if plan.requests else None
+    assert written == ([Change('replace', (str(wanted),))] if wanted != current else None)
 
 
 @pytest.mark.parametrize('message, current', [

@@ -3,19 +3,19 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Private to this collection: may change in any release.
-"""What the AD object modules share: names, where new objects go, what kind of object an entry is,
-and finding existing accounts by their sAMAccountName."""
+"""What the kinds of AD object share: names, where new objects go, what kind of object an entry is, the
+flags of userAccountControl, and finding existing accounts by their sAMAccountName."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError, refused_dn
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import account_name_filter
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     DirectoryError,
     check_dn,
     common_name,
-    escape_filter_value,
     first_rdn,
     parent_dn,
     same_dn,
@@ -46,6 +46,23 @@ def check_sam_account_name(sam, field, max_length):
         raise ADInputError('%r ends with a dot, which a sAMAccountName may not' % sam, field)
     if len(sam) > max_length:
         raise ADInputError('%r has %d characters, at most %d are allowed' % (sam, len(sam), max_length), field)
+
+
+# ------------------------------------------------------------------ userAccountControl
+# The flags of an account's userAccountControl that this collection reads or writes (MS-ADTS 2.2.16).
+UF_ACCOUNTDISABLE = 0x2
+UF_NORMAL_ACCOUNT = 0x200
+UF_WORKSTATION_TRUST_ACCOUNT = 0x1000   # a computer, and so a gMSA
+UF_DONT_EXPIRE_PASSWD = 0x10000
+
+
+def is_enabled(user_account_control):
+    return not (user_account_control or 0) & UF_ACCOUNTDISABLE
+
+
+def disabled_bits(enabled):
+    """The ACCOUNTDISABLE bit for ``enabled``, for the engine's Flags."""
+    return 0 if enabled else UF_ACCOUNTDISABLE
 
 
 # ------------------------------------------------------------------ where new objects go
@@ -141,18 +158,6 @@ def accounts_named(directory, names, attributes, computer_accounts=False, same_c
     return found
 
 
-def account_name_filter(names, computer_accounts=False, same_common_name=False):
-    terms = []
-    for name in names:
-        value = escape_filter_value(name)
-        terms.append('(sAMAccountName=%s)' % value)
-        if computer_accounts:
-            terms.append('(sAMAccountName=%s$)' % value)
-        if same_common_name:
-            terms.append('(&(cn=%s)(sAMAccountName=*))' % value)
-    return terms[0] if len(terms) == 1 else '(|%s)' % ''.join(terms)
-
-
 def find_account(directory, sam, attributes, kind):
     """The ``kind`` of object ('user', 'group') with this sAMAccountName in the domain, or None.
 
@@ -193,11 +198,3 @@ def new_parent_for(directory, dn, path, default):
 def moved_dn(dn, new_parent):
     """``dn`` once moved under ``new_parent`` (None: where it is)."""
     return '%s,%s' % (first_rdn(dn), new_parent) if new_parent else dn
-
-
-def name_taken_message(error, dn, kind):
-    """For an add the DC refused (``error``) because an object with that DN exists (with another sAMAccountName)."""
-    if isinstance(error, DirectoryError) and error.description == 'entryAlreadyExists':
-        return ('name: %s already exists and is not this %s (its sAMAccountName differs); choose another name or '
-                'path, or give its sAMAccountName in sam_account_name' % (dn, kind))
-    return None

@@ -8,21 +8,16 @@ distinguished name, SID, GUID or user principal name."""
 
 from __future__ import annotations
 
-import re
-import uuid
 from dataclasses import dataclass
 
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ad_objects import (
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import common_name
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._accounts import (
     check_name,
     check_sam_account_name,
     kind_of,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import common_name, escape_filter_bytes
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import parse_principal
-
-_GUID = re.compile(r'^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$')
-IDENTITY_ATTRIBUTES = ['sAMAccountName', 'objectClass']
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import find_principal
 
 
 @dataclass(frozen=True)
@@ -33,27 +28,12 @@ class Identity:
     sam_account_name: str
 
 
-def identity_filter(text, field='identity'):
-    """The LDAP filter of the object ``text`` names. Raises ADInputError naming ``field`` for what cannot be an
-    identity."""
-    if isinstance(text, str) and _GUID.match(text.strip()):
-        return '(objectGUID=%s)' % escape_filter_bytes(uuid.UUID(text.strip().strip('{}')).bytes_le)
-    return parse_principal(text, field).ldap_filter()
-
-
 def find_identity(directory, text, kind, field='identity'):
     """The ``kind`` of object ('group', 'user', 'gMSA') that ``text`` names, or None when no object has that
     identity. An identity that names another kind of object, or more than one, is an input error."""
-    found = directory.search(directory.facts.dn, identity_filter(text, field), IDENTITY_ATTRIBUTES)
-    if len(found) > 1:
-        exact = [entry for entry in found if (entry.text('sAMAccountName') or '').lower() == text.strip().lower()]
-        if len(exact) != 1:
-            raise ADInputError('%r names more than one object: %s; give its DN, SID or GUID instead'
-                               % (text, '; '.join(entry.dn for entry in found)), field)
-        found = exact
-    if not found:
+    entry = find_principal(directory, text, field)
+    if entry is None:
         return None
-    entry = found[0]
     found_kind = kind_of(entry.texts('objectClass'))
     if found_kind != kind:
         raise ADInputError('%r names the %s %s, not a %s' % (text, found_kind, entry.dn, kind), field)

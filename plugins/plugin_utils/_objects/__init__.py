@@ -1,0 +1,22 @@
+# Copyright (c) wincontainers.gmsa contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Private to this collection: may change in any release.
+"""The objects layer: the engine (``_engine``), and each kind of object as a table of its properties (group,
+user, gMSA, KDS root key), over the directory layer. See docs/architecture.md."""
+
+from __future__ import annotations
+
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._engine import (
+    ABSENT,
+    Outcome,
+    Task,
+    ensure,
+)
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._gmsa import GMSA_TYPE
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._group import GROUP
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._kds_root_key import KDS_ROOT_KEY
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._user import USER
+
+__all__ = ['ABSENT', 'GMSA_TYPE', 'GROUP', 'KDS_ROOT_KEY', 'Outcome', 'Task', 'USER', 'ensure']
