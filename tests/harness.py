@@ -213,3 +213,21 @@ def files_under(path):
             if os.path.isfile(file_path) and not os.path.islink(file_path):
                 with open(file_path, 'rb') as handle:
                     yield file_path, handle.read()
+
+
+def accounts_flow(tmp_path, inventory, core, env):
+    """Runs of the service_accounts role (``accounts.yml``) and of the collection's playbooks over ``inventory``,
+    written into ``tmp_path``, with the stand-ins in place (tests/standin/runner.py): ``run(playbook, *args)``."""
+    import yaml
+    from runner import run_playbook
+
+    (tmp_path / 'inventory.yml').write_text(yaml.safe_dump(inventory))
+    (tmp_path / 'accounts.yml').write_text(yaml.safe_dump([{
+        'name': 'Accounts', 'hosts': 'localhost', 'gather_facts': False,
+        'roles': [{'role': 'wincontainers.gmsa.service_accounts'}]}]))
+
+    def run(playbook, *args):
+        path = tmp_path / playbook if playbook == 'accounts.yml' else REPO / 'playbooks' / playbook
+        return run_playbook(path, tmp_path / 'inventory.yml', core=core, extra_args=args, env=env, callback='default')
+
+    return run

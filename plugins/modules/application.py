@@ -144,11 +144,17 @@ options:
         type: str
       update_password:
         description:
-          - V(on_create) sets O(portable_user.password) only when the user is created; V(always) also writes it
-            when a logon with it fails (the secret store holds the truth).
+          - V(on_create) sets O(portable_user.password) only when the user is created; V(when_changed) writes it
+            whenever O(portable_user.password_record_file) says it differs from what was last set, without logging
+            on; V(always) writes it when a logon with it fails. See M(wincontainers.gmsa.user).
         type: str
-        choices: [on_create, always]
+        choices: [on_create, when_changed, always]
         default: on_create
+      password_record_file:
+        description:
+          - The record of what was last set, for O(portable_user.update_password=when_changed); see
+            M(wincontainers.gmsa.user).
+        type: path
       password_never_expires:
         description:
           - An expired password stops every container of the application until the plug-in's secret is updated,
@@ -223,7 +229,8 @@ EXAMPLES = r'''
     portable_user:
       name: Reports01-ccg
       password: "{{ vault_reports01_ccg_password }}"
-      update_password: always
+      update_password: when_changed
+      password_record_file: ~/.ansible/gmsa-secrets/Reports01-ccg.record
     credential_spec:
       host_account_config:
         plugin_guid: '{E4781092-F116-4B79-B55E-28EB6A224E26}'

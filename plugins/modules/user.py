@@ -31,7 +31,7 @@ attributes:
     description:
       - Writes nothing.
       - With O(update_password=always) the password cannot be compared without logging on, so check mode reports
-        it as changing.
+        it as changing; with O(update_password=when_changed) check mode reads the record and reports it exactly.
     support: full
   diff_mode:
     description: Shows the UPN, description and account flags before and after, and whether the password is set; never the password.
@@ -70,21 +70,34 @@ options:
   update_password:
     description:
       - V(on_create) sets O(password) only when the user is created.
-      - V(always) makes O(password) the user's password on every run, writing it only when it differs. The domain
-        controller cannot compare passwords, so the module logs on as the user (a simple bind over the same TLS
-        connection settings) and writes the password only when that logon is refused for a wrong password. A
-        logon refused for another reason (account disabled, password must change) still proves the password right.
-      - Each such logon is recorded by the domain controller like any other (C(lastLogonTimestamp), updated at most
-        every few days), and each run that finds a different password counts one failed logon towards the account
-        lockout threshold before it resets the password.
+      - V(when_changed) makes O(password) the user's password on every run without ever logging on as the user. The
+        module writes it when O(password_record_file) has no record yet, when the record names another password, or
+        when someone set a password since (the user's C(pwdLastSet) is not the one recorded); after each write it
+        records the new C(pwdLastSet) and a salted SHA-256 of the password there. A run that changes nothing makes
+        no bind as the user, so no C(lastLogonTimestamp) is written and no failed logon counted. Without
+        O(password_record_file) every run writes the password.
+      - V(always) makes O(password) the user's password on every run by logging on as the user (a simple bind over
+        the same TLS connection settings), writing it only when that logon is refused for a wrong password. A logon
+        refused for another reason (account disabled, password must change) still proves the password right. Each
+        such logon is recorded by the domain controller like any other (C(lastLogonTimestamp), updated at most every
+        few days), and each run that finds a different password counts one failed logon towards the account lockout
+        threshold before it resets the password. Prefer V(when_changed).
     type: str
-    choices: [on_create, always]
+    choices: [on_create, when_changed, always]
     default: on_create
+  password_record_file:
+    description:
+      - With O(update_password=when_changed), the file on the controller that records what was last set, that is
+        the user's C(pwdLastSet) after the write and a salted SHA-256 of the password, never the password. Written
+        readable by its owner only (0600), in a folder made 0700 when it is new; keep it beside the password's own
+        secret file.
+      - A missing or unreadable record makes the module write the password again, which is always safe.
+    type: path
   enabled:
     description:
       - Whether the account is enabled. A disabled user cannot log on, so ccg.exe cannot use it.
+      - When not given, a new user is enabled and an existing one keeps its state, as in microsoft.ad.
     type: bool
-    default: true
   password_never_expires:
     description:
       - Whether the password never expires. A portable identity whose password expires stops working until the
@@ -110,6 +123,8 @@ EXAMPLES = r'''
     name: ccg-portable
     path: OU=Service Users,DC=contoso,DC=com
     password: "{{ vault_ccg_portable_password }}"
+    update_password: when_changed
+    password_record_file: ~/.ansible/gmsa-secrets/ccg-portable.record
     password_never_expires: true
     description: ccg.exe plug-in identity for non-domain-joined container hosts
   register: portable
@@ -120,11 +135,12 @@ EXAMPLES = r'''
     members:
       add: ["{{ portable.sid }}"]
 
-- name: Rotate its password (written only when the vault holds a new one)
+- name: Keep its password the vault's (written only when the vault holds a new one; no logon to compare)
   wincontainers.gmsa.user:
     name: ccg-portable
     password: "{{ vault_ccg_portable_password }}"
-    update_password: always
+    update_password: when_changed
+    password_record_file: ~/.ansible/gmsa-secrets/ccg-portable.record
 
 - name: Remove it
   wincontainers.gmsa.user:

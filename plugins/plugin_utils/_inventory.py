@@ -39,7 +39,8 @@ _KEYS = {
     'host_computer_accounts', 'domain_joined', 'portable_user', 'plugin', 'kubernetes',
 }
 _GROUP_KEYS = {'name', 'sam_account_name', 'path'}
-_PORTABLE_USER_KEYS = {'name', 'sam_account_name', 'password', 'path'}
+_PORTABLE_USER_KEYS = {'name', 'sam_account_name', 'password', 'path', 'blue_green', 'standby_name',
+                       'standby_sam_account_name'}
 _PLUGIN_KEYS = {'type', 'guid', 'input', 'installer', 'deliver'} | TYPED_OPTIONS
 _KUBERNETES_KEYS = {'name', 'namespace', 'service_accounts', 'secret_namespace'}
 
@@ -129,6 +130,29 @@ def _kubernetes(name, value):
     return kubernetes
 
 
+def _portable_user(application, portable, user_name):
+    """The portable user, and with blue_green the two users that take turns (docs/rotation.md): the first is the
+    portable user itself, the second its standby, <name>2 unless named."""
+    blue_green = portable.get('blue_green', False)
+    if not isinstance(blue_green, bool):
+        _fail(application, 'portable_user.blue_green must be true or false')
+    sam = to_text(portable.get('sam_account_name') or user_name)
+    users = [{'name': user_name, 'sam_account_name': sam}]
+    if blue_green:
+        if portable.get('password'):
+            _fail(application, 'portable_user.password and blue_green exclude each other: a rotation makes the '
+                               'passwords of both users')
+        standby_name = to_text(portable.get('standby_name') or user_name + '2')
+        users.append({'name': standby_name,
+                      'sam_account_name': to_text(portable.get('standby_sam_account_name') or sam + '2')})
+        if users[0]['sam_account_name'].lower() == users[1]['sam_account_name'].lower():
+            _fail(application, 'portable_user.standby_sam_account_name must differ from the portable user\'s')
+    elif portable.get('standby_name') or portable.get('standby_sam_account_name'):
+        _fail(application, 'portable_user.standby_name is for blue_green: true')
+    return {'name': user_name, 'sam_account_name': sam, 'path': portable.get('path'), 'blue_green': blue_green,
+            'users': users}
+
+
 def _plugin(name, value):
     """The plug-in through the catalogue (plugin_utils/_plugins): type, CLSID, PluginInput, typed options, store."""
     try:
@@ -181,14 +205,14 @@ def gmsa_application(application, groups=None, hostvars=None, domain=None):
             _fail(name, 'plugin is needed when domain_joined is false: it tells ccg.exe where the portable user\'s '
                         'credentials are (plugin.type: rancher, aws_ecs, azure_key_vault or custom)')
         user_name = to_text(portable.get('name') or '%s-ccg' % name)
-        portable_user = {
-            'name': user_name,
-            'sam_account_name': to_text(portable.get('sam_account_name') or user_name),
-            'path': portable.get('path'),
-        }
+        portable_user = _portable_user(name, portable, user_name)
         plugin = _plugin(name, plugin)
+        if portable_user['blue_green'] and plugin['store'] and plugin['store']['kind'] == 'kubernetes_secret':
+            _fail(name, 'portable_user.blue_green is for plug-ins whose store the service_accounts role writes (aws_ecs, '
+                        'azure_key_vault) or a plug-in without a store; Rancher\'s Secret is the kubernetes role\'s')
 
-    members = computer_accounts + host_computer_accounts + ([portable_user['sam_account_name']] if portable_user else [])
+    members = computer_accounts + host_computer_accounts + (
+        [user['sam_account_name'] for user in portable_user['users']] if portable_user else [])
     derived = {
         'name': name,
         'state': state,

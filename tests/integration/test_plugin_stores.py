@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from aws_standin import ACCOUNT, REGION, aws_standin, stored
-from harness import current_password, read_managed_password
+from harness import accounts_flow, current_password, read_managed_password
 from lab_dc import REPO
 
 sys.path.insert(0, str(REPO / 'tests' / 'standin'))
@@ -96,14 +96,7 @@ def flow(lab, tmp_path, request):
         'vars': {'gmsa_kds_mode': 'lab', 'gmsa_output_dir': str(tmp_path / 'output'),
                  'gmsa_secret_dir': str(tmp_path / 'secrets'), 'gmsa_applications': applications(with_aws),
                  'pst_akv_password': AKV_PASSWORD, 'pst_rkc_password': RKC_PASSWORD}}}
-    (tmp_path / 'inventory.yml').write_text(yaml.safe_dump(inventory))
-    (tmp_path / 'accounts.yml').write_text(yaml.safe_dump([{
-        'name': 'Accounts', 'hosts': 'localhost', 'gather_facts': False,
-        'roles': [{'role': 'wincontainers.gmsa.service_accounts'}]}]))
-
-    def run(playbook, *args):
-        path = tmp_path / playbook if playbook == 'accounts.yml' else REPO / 'playbooks' / playbook
-        return run_playbook(path, tmp_path / 'inventory.yml', core=core, extra_args=args, env=env, callback='default')
+    run = accounts_flow(tmp_path, inventory, core, env)
 
     run.state = lambda: json.loads(state.read_text())
     run.env, run.root, run.with_aws = env, tmp_path, with_aws

@@ -3,6 +3,7 @@ proven by a Kerberos logon, and never seen in any output."""
 
 from __future__ import annotations
 
+import stat
 import subprocess
 
 import pytest
@@ -98,6 +99,63 @@ def test_update_password_always_writes_only_a_different_password(portable, run_p
     realm = lab.env['GMSA_LAB_REALM']
     assert can_log_on(lab, 'usrt-portable@' + realm, SENTINEL_2, tmp_path)
     assert not can_log_on(lab, 'usrt-portable@' + realm, SENTINEL, tmp_path)
+
+
+LOGON_ATTRIBUTES = ['badPwdCount', 'logonCount', 'lastLogon', 'lastLogonTimestamp', 'pwdLastSet']
+
+
+def logon_traces(lab, sam):
+    """What the DC records of logons as the user (and when its password was set), read from its database."""
+    entry = lab.ldbsearch(lab.domain_dn, '(sAMAccountName=%s)' % sam, LOGON_ATTRIBUTES)
+    return {name: values for name, values in next(iter(entry.values())).items() if name in LOGON_ATTRIBUTES}
+
+
+def test_update_password_when_changed_never_logs_on(run_playbook, lab, cleanup, tmp_path):
+    record = tmp_path / 'secrets' / 'usrt-record.record'
+    realm = lab.env['GMSA_LAB_REALM']
+
+    def converge(password, *args):
+        run = run_playbook(user_task(name='usrt-record', password='"%s"' % password, update_password='when_changed',
+                                     password_record_file=str(record)), args=args)
+        assert run.rc == 0, run.output
+        return run
+
+    created = converge(SENTINEL)
+    assert created.result()['password_changed'] is True
+    assert stat.S_IMODE(record.stat().st_mode) == 0o600 and stat.S_IMODE(record.parent.stat().st_mode) == 0o700
+    assert SENTINEL not in record.read_text() and 'pwd_last_set' in record.read_text()
+    traces = logon_traces(lab, 'usrt-record')
+    for _converge in range(3):
+        again = converge(SENTINEL)
+        assert again.result()['changed'] is False and again.result()['password_changed'] is False, again.output
+    checked = converge(SENTINEL_2, '--check')
+    assert checked.result()['changed'] is True and checked.result()['password_changed'] is True
+    # No bind as the user, so no logon and no failed one: the DC recorded nothing.
+    assert logon_traces(lab, 'usrt-record') == traces
+
+    # A new password from the vault is written, without a logon to find out.
+    changed = converge(SENTINEL_2)
+    assert changed.result()['password_changed'] is True
+    after_change = logon_traces(lab, 'usrt-record')
+    assert after_change['badPwdCount'] == traces['badPwdCount'] and after_change['pwdLastSet'] != traces['pwdLastSet']
+    assert can_log_on(lab, 'usrt-record@' + realm, SENTINEL_2, tmp_path)
+
+    # Someone set another password since: pwdLastSet moved, so the vault's is written again.
+    lab.samba_tool('user', 'setpassword', 'usrt-record', '--newpassword=Out-Of-Band-9z!')
+    restored = converge(SENTINEL_2)
+    assert restored.result()['password_changed'] is True
+    assert can_log_on(lab, 'usrt-record@' + realm, SENTINEL_2, tmp_path)
+    assert SENTINEL_2 not in record.read_text()
+    for run in (created, again, checked, changed, restored):
+        assert SENTINEL not in run.output and SENTINEL_2 not in run.output
+
+
+def test_update_password_always_logs_on_to_compare(portable, run_playbook, lab):
+    """What when_changed spares: always logs on as the user, and the DC records that logon."""
+    before = logon_traces(lab, 'usrt-portable')
+    run = run_playbook(user_task(name='usrt-portable', password='"%s"' % SENTINEL, update_password='always'))
+    assert run.rc == 0 and run.result()['password_changed'] is False, run.output
+    assert logon_traces(lab, 'usrt-portable') != before
 
 
 def test_check_mode_creates_nothing(run_playbook, lab, cleanup):

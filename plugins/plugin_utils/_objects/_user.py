@@ -36,9 +36,10 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._engin
     Single,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._identity import checked_names
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._password_record import read_record
 
 USER_ATTRIBUTES = ('objectClass', 'objectSid', 'sAMAccountName', 'userPrincipalName', 'userAccountControl',
-                   'description')
+                   'description', 'pwdLastSet')
 USER_SAM_MAX_LENGTH = 20   # the SAM's limit for user accounts (the schema allows more)
 
 # Win32 error 0x52D ERROR_PASSWORD_RESTRICTION: AD and Samba both put it first in the message.
@@ -75,9 +76,18 @@ def find_user(task):
 
 # ------------------------------------------------------------------ the password
 def password_differs(task, entry):
-    """Whether to write the password of an existing user: with update_password=always, when a logon with it
-    fails. Check mode writes nothing, and a logon is recorded by the DC: it assumes a change."""
-    if task.asked('update_password') != 'always':
+    """Whether to write the password of an existing user.
+
+    with update_password=when_changed: when the record of what was last set (password_record_file) is missing,
+    names another password, or someone set one since (pwdLastSet moved). No logon, so no failed one is counted.
+    With update_password=always: when a logon with it fails. Check mode writes nothing, and a logon is
+    recorded by the DC: it assumes a change.
+    """
+    update = task.asked('update_password')
+    if update == 'when_changed':
+        record = read_record(task.asked('password_record_file')) if task.asked('password_record_file') else None
+        return record is None or not record.matches(entry.integer('pwdLastSet'), task.asked('password'))
+    if update != 'always':
         return False
     if task.mode.check:
         return True
@@ -132,7 +142,7 @@ def password_refusal(task, error, plan):
 def password_for_enabled(missing):
     """A before-write check: an enabled user is created only with a password, and ``missing`` says so."""
     def check(task, plan):
-        if plan.creates and task.asked('enabled') and task.asked('password') is None:
+        if plan.creates and task.asked('enabled') is not False and task.asked('password') is None:
             # Samba would create it; AD refuses, and an enabled account without a password is no identity.
             raise ADInputError(missing, 'password')
     return check
@@ -154,7 +164,9 @@ USER = ObjectType(
                same=lambda left, right: (left or '').lower() == (right or '').lower()),
         Single('upn', 'userPrincipalName',
                default=lambda task, planned: '%s@%s' % (task.sam, task.directory.facts.dns_name)),
-        Flags('enabled', 'userAccountControl', UF_ACCOUNTDISABLE, bits=disabled_bits, shown_as=is_enabled),
+        # Not given, an existing user keeps its state and a new one is enabled, as in microsoft.ad.
+        Flags('enabled', 'userAccountControl', UF_ACCOUNTDISABLE, bits=disabled_bits, shown_as=is_enabled,
+              default=True),
         Flags('password_never_expires', 'userAccountControl', UF_DONT_EXPIRE_PASSWD,
               bits=lambda never: UF_DONT_EXPIRE_PASSWD if never else 0,
               shown_as=lambda value: bool((value or 0) & UF_DONT_EXPIRE_PASSWD)),

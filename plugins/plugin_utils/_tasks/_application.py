@@ -45,7 +45,8 @@ APPLICATION_OPTIONS = Options(dict(
     group=dict(type='dict', required=True, options=GROUP_OPTIONS.subset(
         'name', 'sam_account_name', 'path', 'scope', 'description', 'members', name=REQUIRED_NAME)),
     portable_user=dict(type='dict', options=USER_OPTIONS.subset(
-        'name', 'sam_account_name', 'path', 'password', 'update_password', 'description', name=REQUIRED_NAME,
+        'name', 'sam_account_name', 'path', 'password', 'update_password', 'password_record_file', 'description',
+        name=REQUIRED_NAME,
         # An expired password stops every container of the application until the plug-in's secret is updated.
         password_never_expires=dict(type='bool', default=True))),
     credential_spec=dict(type='dict', options=CREDENTIAL_SPEC_OPTIONS.subset(

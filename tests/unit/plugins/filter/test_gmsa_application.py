@@ -22,6 +22,7 @@ from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_application impo
 )
 
 REPO = Path(__file__).resolve().parents[4]
+CUSTOM_GUID = '{8019A64C-3F4E-4DE3-AD2B-9A544290E2C3}'
 KUBERNETES_SECRET_PLUGIN = {'guid': '{E4781092-F116-4B79-B55E-28EB6A224E26}', 'input': 'gmsa-system:web-ccg'}
 GROUPS = {'web_hosts': ['ctr-web01.contoso.com', 'ctr-web02.contoso.com'], 'empty': []}
 
@@ -55,13 +56,41 @@ def test_a_non_domain_joined_application_gets_a_portable_user_and_no_computer_ac
     app = gmsa_application({'name': 'WebApp01', 'domain_joined': False, 'container_hosts': 'web_hosts',
                             'plugin': KUBERNETES_SECRET_PLUGIN,
                             'portable_user': {'password': 'Secret-From-Vault-1'}}, GROUPS, {})
-    assert app['portable_user'] == {'name': 'WebApp01-ccg', 'sam_account_name': 'WebApp01-ccg', 'path': None}
+    assert app['portable_user'] == {'name': 'WebApp01-ccg', 'sam_account_name': 'WebApp01-ccg', 'path': None,
+                                    'blue_green': False,
+                                    'users': [{'name': 'WebApp01-ccg', 'sam_account_name': 'WebApp01-ccg'}]}
     assert app['hosts'] == GROUPS['web_hosts'] and app['computer_accounts'] == []
     assert app['members'] == ['WebApp01-ccg']
     assert app['plugin'] == dict(KUBERNETES_SECRET_PLUGIN, type='rancher', installer=None, deliver=True,
                                  options={'namespace': 'gmsa-system', 'secret_name': 'web-ccg'},
                                  store={'kind': 'kubernetes_secret', 'namespace': 'gmsa-system', 'name': 'web-ccg'})
     assert 'Secret-From-Vault-1' not in repr(app)   # the derived application never carries the password
+
+
+def test_blue_green_gives_two_users_in_the_group():
+    plugin = {'type': 'custom', 'guid': CUSTOM_GUID, 'input': 'x'}
+    app = gmsa_application({'name': 'Batch01', 'domain_joined': False, 'plugin': plugin,
+                            'portable_user': {'blue_green': True}})
+    assert app['portable_user']['users'] == [{'name': 'Batch01-ccg', 'sam_account_name': 'Batch01-ccg'},
+                                             {'name': 'Batch01-ccg2', 'sam_account_name': 'Batch01-ccg2'}]
+    assert app['members'] == ['Batch01-ccg', 'Batch01-ccg2']
+
+
+@pytest.mark.parametrize('portable, message', [
+    ({'blue_green': 'yes'}, 'blue_green must be true or false'),
+    ({'standby_name': 'x'}, 'standby_name is for blue_green: true'),
+    ({'blue_green': True, 'standby_sam_account_name': 'batch01-CCG'}, 'must differ'),
+])
+def test_blue_green_mistakes_fail_naming_the_key(portable, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        gmsa_application({'name': 'Batch01', 'domain_joined': False,
+                          'plugin': {'type': 'custom', 'guid': CUSTOM_GUID, 'input': 'x'}, 'portable_user': portable})
+
+
+def test_blue_green_with_rancher_s_secret_is_refused():
+    with pytest.raises(AnsibleFilterError, match="Rancher's Secret is the kubernetes role's"):
+        gmsa_application({'name': 'Web', 'domain_joined': False, 'plugin': KUBERNETES_SECRET_PLUGIN,
+                          'portable_user': {'blue_green': True}})
 
 
 def test_the_domain_gives_the_dns_host_name_and_the_full_spn_list_without_repeats():

@@ -1,0 +1,62 @@
+# Copyright (c) wincontainers.gmsa contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The filters of the blue/green rotation of the portable identity; their logic is in plugin_utils/_rotation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._rotation import (
+    RotationError,
+    delivered,
+    retired,
+    rotation_plan,
+    rotation_state,
+    started,
+    state_text,
+)
+
+_STEPS = {'started': started, 'delivered': delivered}
+
+
+def portable_rotation(application, state, rotate=(), older_than_days=0, grace_minutes=15, now=None):
+    moment = datetime.fromisoformat(now.replace('Z', '+00:00')) if now else datetime.now(timezone.utc)
+    try:
+        return rotation_plan(application, state, rotate, older_than_days, grace_minutes, moment)
+    except RotationError as error:
+        raise AnsibleFilterError('portable_rotation: %s' % error)
+
+
+def portable_rotation_state(plan, step):
+    """The text of the state file after ``step`` (started, delivered or retired) of ``plan``."""
+    if step == 'retired':
+        return state_text(retired(plan))
+    if step not in _STEPS:
+        raise AnsibleFilterError('portable_rotation_state: the step is started, delivered or retired, not %r' % step)
+    return state_text(_STEPS[step](plan, datetime.now(timezone.utc)))
+
+
+def portable_active_user(application, state):
+    """The portable user whose credentials the store holds: the only one, or with blue_green the active one."""
+    portable = application.get('portable_user')
+    if not portable:
+        return None
+    if not portable['blue_green']:
+        return portable['users'][0]
+    try:
+        active = rotation_state(application, state)['active']
+    except RotationError as error:
+        raise AnsibleFilterError('portable_active_user: %s' % error)
+    return next(user for user in portable['users'] if user['sam_account_name'].lower() == active.lower())
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            'portable_active_user': portable_active_user,
+            'portable_rotation': portable_rotation,
+            'portable_rotation_state': portable_rotation_state,
+        }

@@ -1,0 +1,103 @@
+"""The blue/green rotation's plan from its state, and the record of what was last set as a password."""
+
+from __future__ import annotations
+
+import json
+import stat
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._password_record import (
+    fingerprint,
+    read_record,
+    write_record,
+)
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._rotation import (
+    RotationError,
+    delivered,
+    retired,
+    rotation_plan,
+    rotation_state,
+    started,
+)
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+APP = {'name': 'Batch01', 'portable_user': {'blue_green': True, 'users': [
+    {'name': 'Batch01-ccg', 'sam_account_name': 'Batch01-ccg'},
+    {'name': 'Batch01-ccg2', 'sam_account_name': 'Batch01-ccg2'}]}}
+
+
+def plan(state=None, rotate=('Batch01',), older_than_days=0, grace_minutes=15, now=NOW):
+    rotate = rotate if isinstance(rotate, str) else list(rotate)
+    return rotation_plan(APP, json.dumps(state) if state else '', rotate, older_than_days, grace_minutes, now)
+
+
+def test_before_any_rotation_the_first_user_is_active_and_a_rotation_starts_with_the_second():
+    first = plan()
+    assert first['active']['sam_account_name'] == 'Batch01-ccg' and first['action'] == 'start'
+    assert first['target']['sam_account_name'] == 'Batch01-ccg2'
+
+
+def test_an_application_not_asked_for_is_left_alone():
+    assert plan(rotate=['Other01'])['action'] == 'none'
+    assert plan(rotate='all')['action'] == 'start'
+
+
+def test_a_recent_rotation_is_not_due():
+    recent = plan({'active': 'Batch01-ccg2', 'phase': 'idle', 'rotated_at': '2026-11-20T00:00:00Z'}, older_than_days=30)
+    assert recent['action'] == 'none' and 'less than 30 days ago' in recent['why']
+    old = plan({'active': 'Batch01-ccg2', 'phase': 'idle', 'rotated_at': '2026-10-01T00:00:00Z'}, older_than_days=30)
+    assert old['action'] == 'start' and old['target']['sam_account_name'] == 'Batch01-ccg'
+
+
+def test_the_phases_follow_each_other_and_hand_over():
+    first = plan()
+    after_start = started(first, NOW)
+    assert after_start['phase'] == 'new_password' and after_start['target'] == 'Batch01-ccg2'
+    going = plan(after_start)
+    assert going['action'] == 'continue' and going['active']['sam_account_name'] == 'Batch01-ccg'
+    after_delivery = delivered(going, NOW)
+    assert after_delivery['active'] == 'Batch01-ccg2' and after_delivery['previous'] == 'Batch01-ccg'
+    assert plan(after_delivery)['action'] == 'wait'
+    over = plan(after_delivery, now=NOW + timedelta(minutes=15))
+    assert over['action'] == 'retire' and over['previous']['sam_account_name'] == 'Batch01-ccg'
+    done = retired(over)
+    assert done['phase'] == 'idle' and done['active'] == 'Batch01-ccg2' and done['rotated_at'] == after_delivery['since']
+
+
+def test_a_rotation_under_way_is_finished_even_when_not_due():
+    under_way = {'active': 'Batch01-ccg', 'phase': 'new_password', 'target': 'Batch01-ccg2', 'since': '2026-12-01T11:00:00Z',
+                 'rotated_at': '2026-11-30T00:00:00Z'}
+    assert plan(under_way, older_than_days=30)['action'] == 'continue'
+
+
+@pytest.mark.parametrize('text, message', [
+    ('not json', 'not JSON'),
+    (json.dumps({'active': 'someone', 'phase': 'idle'}), 'none of its portable users'),
+    (json.dumps({'active': 'Batch01-ccg', 'phase': 'halfway'}), "the phase 'halfway'"),
+])
+def test_a_broken_state_file_says_what_to_do(text, message):
+    with pytest.raises(RotationError, match=message):
+        rotation_state(APP, text)
+
+
+def test_the_record_matches_only_the_password_it_was_made_of(tmp_path):
+    path = tmp_path / 'secrets' / 'u.record'
+    write_record(str(path), 133, 'Sentinel-Record-1!')
+    record = read_record(str(path))
+    assert record.matches(133, 'Sentinel-Record-1!')
+    assert not record.matches(134, 'Sentinel-Record-1!')
+    assert not record.matches(133, 'Sentinel-Record-2!')
+    assert 'Sentinel-Record-1!' not in path.read_text()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_each_fingerprint_has_its_own_salt():
+    assert fingerprint('same') != fingerprint('same')
+
+
+def test_a_missing_or_unreadable_record_means_write_again(tmp_path):
+    assert read_record(str(tmp_path / 'none')) is None
+    (tmp_path / 'bad').write_text('{"pwd_last_set": "x"}')
+    assert read_record(str(tmp_path / 'bad')) is None
