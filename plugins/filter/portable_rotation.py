@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._passwords import complex_password
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._rotation import (
     RotationError,
     delivered,
@@ -53,10 +54,17 @@ def portable_active_user(application, state):
     return next(user for user in portable['users'] if user['sam_account_name'].lower() == active.lower())
 
 
+def portable_password(random_text, user):
+    """``random_text`` (a random password) made acceptable to the complexity rule for ``user`` ({name,
+    sam_account_name})."""
+    return complex_password(random_text, [user.get('name'), user.get('sam_account_name')])
+
+
 class FilterModule:
     def filters(self):
         return {
             'portable_active_user': portable_active_user,
+            'portable_password': portable_password,
             'portable_rotation': portable_rotation,
             'portable_rotation_state': portable_rotation_state,
         }

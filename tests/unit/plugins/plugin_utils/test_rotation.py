@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._passwords import complex_password, name_parts
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._password_record import (
     fingerprint,
     read_record,
@@ -101,3 +102,20 @@ def test_a_missing_or_unreadable_record_means_write_again(tmp_path):
     assert read_record(str(tmp_path / 'none')) is None
     (tmp_path / 'bad').write_text('{"pwd_last_set": "x"}')
     assert read_record(str(tmp_path / 'bad')) is None
+
+
+@pytest.mark.parametrize('random_text', [
+    'xxccgxxAAAA1111....xx', 'XXROTAWS01-CCG2yy7.', 'onlylowercaseletters', 'ccgccgccg', 'a' * 40,
+])
+def test_a_generated_password_holds_no_name_part_and_three_kinds(random_text):
+    user = {'name': 'rotAws01-ccg2', 'sam_account_name': 'rotAws01-ccg2'}
+    password = complex_password(random_text, [user['name'], user['sam_account_name']])
+    assert not any(part in password.lower() for part in name_parts([user['name']]))
+    kinds = [any(char.isupper() for char in password), any(char.islower() for char in password),
+             any(char.isdigit() for char in password), any(not char.isalnum() for char in password)]
+    assert sum(kinds) == 4
+    assert password.startswith(random_text[:1])
+
+
+def test_a_password_that_is_fine_stays_as_it_is():
+    assert complex_password('Ab1.xyzXYZ', ['rotAws01-ccg']) == 'Ab1.xyzXYZ'
