@@ -144,7 +144,7 @@ def planned_arguments(field, steps, results):
         try:
             parsed_options(args)
         except ADInputError as exc:
-            raise named_in('credential_spec', exc) from exc
+            raise exc.within('credential_spec') from exc
         return None
     return args
 
@@ -167,12 +167,7 @@ def run_step(field, args, directory, mode):
     except ADInputError as exc:
         if field == 'service_account':
             raise  # its options are this module's own top-level ones, named alike
-        raise named_in(field, exc) from exc
-
-
-def named_in(field, error):
-    """``error`` of a step, its option named as the user wrote it: inside ``field`` of this module."""
-    return error.within(field)
+        raise exc.within(field) from exc
 
 
 def undo(directory, made, failure):
