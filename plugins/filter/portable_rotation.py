@@ -12,10 +12,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._passwords import complex_password
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._rotation import (
     RotationError,
+    active_user,
     delivered,
     retired,
     rotation_plan,
-    rotation_state,
     started,
     state_text,
 )
@@ -42,16 +42,10 @@ def portable_rotation_state(plan, step):
 
 def portable_active_user(application, state):
     """The portable user whose credentials the store holds: the only one, or with blue_green the active one."""
-    portable = application.get('portable_user')
-    if not portable:
-        return None
-    if not portable['blue_green']:
-        return portable['users'][0]
     try:
-        active = rotation_state(application, state)['active']
+        return active_user(application, state)
     except RotationError as error:
         raise AnsibleFilterError('portable_active_user: %s' % error)
-    return next(user for user in portable['users'] if user['sam_account_name'].lower() == active.lower())
 
 
 def portable_password(random_text, user):

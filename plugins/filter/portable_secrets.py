@@ -13,6 +13,11 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._portable_secre
     portable_credentials_from_store,
     portable_secrets,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._role_applications import (
+    gmsa_application_arguments,
+    portable_credential_sources,
+    portable_credentials,
+)
 
 DOCUMENTATION = r'''
 name: portable_secrets
@@ -61,9 +66,16 @@ _value:
   elements: dict
 '''
 
-__all__ = ['portable_credentials_from_store', 'portable_secrets']
+__all__ = ['gmsa_application_arguments', 'portable_credential_sources', 'portable_credentials',
+           'portable_credentials_from_store', 'portable_secrets']
 
 
 class FilterModule:
     def filters(self):
-        return {'portable_secrets': portable_secrets, 'portable_credentials_from_store': portable_credentials_from_store}
+        return {
+            'gmsa_application_arguments': gmsa_application_arguments,
+            'portable_credential_sources': portable_credential_sources,
+            'portable_credentials': portable_credentials,
+            'portable_credentials_from_store': portable_credentials_from_store,
+            'portable_secrets': portable_secrets,
+        }

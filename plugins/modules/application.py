@@ -6,13 +6,18 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: application
-short_description: Make everything one application's containers need in Active Directory, in one step
+short_description: Make everything an application's containers need in Active Directory, for one or many applications
 version_added: 0.1.0
 description:
   - Ensures, for one application, the security group allowed to read the gMSA password, the portable user of
     hosts outside the domain (when O(portable_user) is given), the gMSA with its SPNs, readable by that group, and
-    the gMSA's credential spec (when O(credential_spec) is given). The role C(wincontainers.gmsa.service_accounts)
-    runs it once for every application of the inventory.
+    the gMSA's credential spec (when O(credential_spec) is given).
+  - With O(applications), many applications in one task, each with the options that one application takes here.
+    Every account they name is read ahead with a few searches (names in chunked filters), every application is
+    rehearsed, and then those that change are written one after the other. Each application is still all or
+    nothing on its own; one that fails does not undo the others, and the task fails naming each failed
+    application and why. A run that changes nothing costs a few LDAP operations for a thousand applications. The
+    role C(wincontainers.gmsa.service_accounts) runs it once for every application of the inventory.
   - Each part is done exactly as M(wincontainers.gmsa.user), M(wincontainers.gmsa.group),
     M(wincontainers.gmsa.service_account) and M(wincontainers.gmsa.credential_spec) do it alone; use those for
     anything this module does not offer, and for removal (C(playbooks/remove.yml)).
@@ -20,8 +25,8 @@ description:
     anything is made. When the domain controller then refuses a later part (for example an account that may
     create groups but not gMSAs), the objects this task had created are deleted again and the error says so: no
     group is left without its gMSA.'
-  - One task item costs one Ansible loop item instead of three or four, which is most of the time of a run that
-    changes nothing (docs/performance.md).
+  - One task for many applications costs one Ansible task instead of one loop item each, which is most of the
+    time of a run that changes nothing (docs/performance.md).
 author:
   - wincontainers.gmsa maintainers (@wincontainers)
 extends_documentation_fragment:
@@ -36,14 +41,27 @@ attributes:
         user), and there is no credential spec for a gMSA that does not exist yet.
     support: full
   diff_mode:
-    description: One diff per part (portable user, group, gMSA, credential spec file), each headed by its name.
+    description:
+      - One diff per part (portable user, group, gMSA, credential spec file), each headed by its name (with
+        O(applications), by the application's name and the part's).
     support: full
 options:
+  applications:
+    description:
+      - Many applications in one task, each a dictionary with the options O(name), O(dns_hostname), O(spns),
+        O(path), O(description), O(group), O(portable_user) and O(credential_spec) as documented here for one
+        application (O(name) and O(group) required in each).
+      - Cannot be combined with those options at the top level. Each name may be given once.
+      - Options that fail the argument check fail the task before anything is written; an application whose
+        checks against the directory fail (a member that does not exist, a name taken) is reported failed and
+        the others are made.
+    type: list
+    elements: dict
   name:
     description:
       - The gMSA's name, without the trailing C($), as for M(wincontainers.gmsa.service_account).
+      - Required unless O(applications) is given.
     type: str
-    required: true
   dns_hostname:
     description:
       - The gMSA's DNS host name; defaults to C(<name>.<domain>) when the gMSA is created.
@@ -78,8 +96,8 @@ options:
     description:
       - The group whose members may read the gMSA's password, as for M(wincontainers.gmsa.group). It is the only
         principal the gMSA's O(wincontainers.gmsa.service_account#module:allowed_to_retrieve_password) names.
+      - Required with O(name).
     type: dict
-    required: true
     suboptions:
       name:
         description: The group's name (C(cn)).
@@ -140,8 +158,18 @@ options:
         type: str
       password:
         description:
-          - The user's password, from Ansible Vault or a secret store. Required to create the user. Never shown.
+          - The user's password, from Ansible Vault or a secret store. Required to create the user unless
+            O(portable_user.password_file) is given. Never shown.
         type: str
+      password_file:
+        description:
+          - A file on the controller that keeps the user's password, instead of O(portable_user.password). When it
+            exists, its text (without the trailing newline) is the password.
+          - When it does not, a random 40-character password that the domain's complexity rule accepts for this
+            user is generated and written there (mode 0600, in a folder made 0700) right before the user is
+            written. Check mode and a run that changes nothing write no file.
+          - Cannot be combined with O(portable_user.password).
+        type: path
       update_password:
         description:
           - V(on_create) sets O(portable_user.password) only when the user is created; V(when_changed) writes it
@@ -235,18 +263,47 @@ EXAMPLES = r'''
       host_account_config:
         plugin_guid: '{E4781092-F116-4B79-B55E-28EB6A224E26}'
         plugin_input: gmsa-system:reports01-ccg
+
+- name: Every application of the inventory in one task
+  wincontainers.gmsa.application:
+    applications:
+      - name: WebApp01
+        group: {name: WebApp01 Authorized Hosts, sam_account_name: WebApp01Hosts, members: {set: [HOST01$]}}
+        credential_spec: {dest: /srv/credspecs/contoso_webapp01.json}
+      - name: Reports01
+        group: {name: Reports01 Authorized Hosts, sam_account_name: Reports01Hosts}
+        portable_user:
+          name: Reports01-ccg
+          password_file: ~/.ansible/gmsa-secrets/Reports01-ccg
+          update_password: when_changed
+          password_record_file: ~/.ansible/gmsa-secrets/Reports01-ccg.record
+        credential_spec:
+          host_account_config:
+            plugin_guid: '{E4781092-F116-4B79-B55E-28EB6A224E26}'
+            plugin_input: gmsa-system:reports01-ccg
+  register: applied
 '''
 
 RETURN = r'''
+applications:
+  description:
+    - With O(applications), one entry per application in the order given - C(name), C(changed), C(failed) and
+      either C(msg) (why it failed) or C(portable_user), C(group), C(service_account) and C(credential_spec), as
+      returned below for one application.
+  returned: when O(applications) is given
+  type: list
+  elements: dict
+  sample: [{name: WebApp01, changed: false, failed: false, group: {dn: "CN=WebApp01 Authorized Hosts,CN=Users,DC=contoso,DC=com"}},
+           {name: Reports01, changed: false, failed: true, msg: "group.members: no account found for 'HOST09$' in contoso.com"}]
 portable_user:
   description: The portable user as M(wincontainers.gmsa.user) returns it; null when O(portable_user) is not given.
-  returned: success
+  returned: success, for one application
   type: dict
   sample: {dn: "CN=Reports01-ccg,CN=Users,DC=contoso,DC=com", sid: S-1-5-21-3623811015-3361044348-30300820-1131,
            upn: Reports01-ccg@contoso.com, sam_account_name: Reports01-ccg, enabled: true, password_changed: false}
 group:
   description: The group as M(wincontainers.gmsa.group) returns it (C(dn), C(sid), C(members)).
-  returned: success
+  returned: success, for one application
   type: dict
   sample: {dn: "CN=WebApp01 Authorized Hosts,CN=Users,DC=contoso,DC=com",
            sid: S-1-5-21-3623811015-3361044348-30300820-1124, members: ["CN=HOST01,CN=Computers,DC=contoso,DC=com"]}
@@ -254,7 +311,7 @@ service_account:
   description:
     - The gMSA as M(wincontainers.gmsa.service_account) returns it (C(dn), C(sid), C(guid), C(sam_account_name),
       C(dns_hostname), C(spns), C(allowed_to_retrieve_password), ...).
-  returned: success
+  returned: success, for one application
   type: dict
   sample: {dn: "CN=WebApp01,CN=Managed Service Accounts,DC=contoso,DC=com", sam_account_name: WebApp01$,
            spns: [host/webapp01.contoso.com, http/webapp01.contoso.com]}
@@ -263,7 +320,7 @@ credential_spec:
     - The credential spec as M(wincontainers.gmsa.credential_spec) returns it (C(credential_spec), C(json),
       C(file_name), C(kubernetes), C(kubernetes_rbac), and C(dest) when written).
     - Null when O(credential_spec) is not given, and in check mode for a gMSA that would be created.
-  returned: success
+  returned: success, for one application
   type: dict
   sample: {file_name: contoso_webapp01.json, dest: /srv/credspecs/contoso_webapp01.json}
 '''

@@ -37,6 +37,22 @@ def ensure_file(path, text, mode, check_mode):
     return FileChange(changed, before)
 
 
+def keep_secret(path, text):
+    """Write ``text`` to ``path`` readable by its owner only (0600), in a folder made 0700 when it is new."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        try:
+            os.makedirs(folder, mode=0o700)
+        except OSError as exc:
+            raise ADError('cannot make the folder %s: %s' % (folder, exc.strerror))
+    ensure_file(path, text, 0o600, check_mode=False)
+
+
+def read_text(path):
+    """The text of ``path``, or None when there is no such file."""
+    return _read(path)
+
+
 def check_writable(path, field='dest'):
     """Fail now, naming ``field``, when ``path`` could not be written: it is a folder, a folder on its way is a
     file, or the nearest existing folder may not be written to (the file is replaced through a new one there)."""

@@ -275,18 +275,21 @@ def gmsa_role_bindings(application, cluster_role):
     }]
 
 
-def gmsa_credential_specs(results):
+def gmsa_credential_specs(results, applications):
     """{application name: its credential spec as the container host and Kubernetes steps read it}, from the
-    registered loop results of wincontainers.gmsa.application over applications as gmsa_applications returns them.
+    ``applications`` result of wincontainers.gmsa.application and the applications as gmsa_applications
+    returns them.
 
-    An application without a credential spec (check mode, for a gMSA that would be created) has no entry.
+    An application without a credential spec (check mode, for a gMSA that would be created; or one that failed)
+    has no entry.
     """
+    by_name = {application['name']: application for application in applications or []}
     specs = {}
-    for result in results:
+    for result in results or []:
         spec = result.get('credential_spec')
         if not spec:
             continue
-        application = result['item']
+        application = by_name[result['name']]
         specs[application['name']] = {
             'file_name': spec['file_name'],
             'json': spec['json'],

@@ -17,12 +17,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from dataclasses import dataclass
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._files import ensure_file
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._files import keep_secret
 
 _SCHEME = 'sha256'
 
@@ -72,8 +71,4 @@ def read_record(path, field='password_record_file'):
 
 def write_record(path, pwd_last_set, password):
     """Keep what was just set (0600, in a folder made 0700 when it is new)."""
-    folder = os.path.dirname(path)
-    if folder and not os.path.isdir(folder):
-        os.makedirs(folder, mode=0o700)
-    text = json.dumps({'pwd_last_set': pwd_last_set, 'fingerprint': fingerprint(password)}) + '\n'
-    ensure_file(path, text, 0o600, check_mode=False)
+    keep_secret(path, json.dumps({'pwd_last_set': pwd_last_set, 'fingerprint': fingerprint(password)}) + '\n')

@@ -62,6 +62,18 @@ def rotation_state(application, text):
     return {key: state.get(key) for key in ('active', 'phase', 'target', 'previous', 'since', 'rotated_at')}
 
 
+def active_user(application, text):
+    """The portable user whose credentials the store holds: the only one, or with blue_green the one the state file
+    text names active (None for an application without a portable user)."""
+    portable = application.get('portable_user')
+    if not portable:
+        return None
+    if not portable['blue_green']:
+        return portable['users'][0]
+    active = rotation_state(application, text)['active']
+    return next(user for user in portable['users'] if user['sam_account_name'].lower() == active.lower())
+
+
 def _user(application, sam):
     return next(user for user in application['portable_user']['users']
                 if user['sam_account_name'].lower() == (sam or '').lower())

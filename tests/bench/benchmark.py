@@ -3,22 +3,28 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The converge-cost benchmark of docs/performance.md, run against the lab domain controller.
 
-For N applications (each a group, a gMSA with three SPNs and a credential
-spec file) it times the first converge, the no-op re-run and the check-mode
-run of tests/bench/converge.yml, the same playbook with an action that does
-nothing (what Ansible alone costs), and Samba's own
-``samba-tool service-account create`` / ``view`` of the same N gMSAs, and the DC alone adding
+For N applications in the lab inventory's shape (each a group and a gMSA with
+three SPNs and a credential spec file; every other one for hosts outside the
+domain, with a portable user) it times what users run: the first converge, the
+no-op re-run and the check-mode run of tests/bench/converge.yml, which is
+site.yml's first play (the kds_root_key and service_accounts roles). Beside them:
+Samba's own ``samba-tool service-account create`` / ``view`` of the same gMSAs
+(up to --samba-tool-max of them; per gMSA it is flat), and the DC alone adding
 the same objects over one raw LDAP connection (the floor of any client). It
 counts LDAP operations and sockets from GMSA_AD_USAGE_LOG, samples the memory
-of the ansible-playbook process tree, and writes a Markdown and a JSON table
-and a plot.
+of the ansible-playbook process tree, times each task of the roles
+(ansible.posix.profile_tasks), counts the module executions per container host
+and the kubernetes role's tasks for 1, 10 and 100 applications
+(tests/bench/host_counts.py, against the stand-ins), and writes a Markdown and a
+JSON table and a plot.
 
-    tests/bench/run                      # N = 1, 10, 100, best of 3
+    tests/bench/run                      # N = 1, 10, 100, 1000; best of 3 (of 1 at N = 1000)
     tests/bench/run --sizes 1,10 --repeat 1
     tests/bench/run --profile            # also py-spy of the converge and no-op runs at the largest N
 
-Objects are named bnch001..bnchNNN (groups bnchNNNHosts); whatever a previous
-run left is removed first, and everything is removed at the end.
+Objects are named bnch0001..bnchNNNN (groups bnchNNNNHosts, portable users
+bnchNNNN-ccg); whatever a previous run left is removed first, and everything is
+removed at the end.
 """
 
 from __future__ import annotations
@@ -47,24 +53,25 @@ RESULTS = BENCH / 'results'
 RAW = RESULTS / 'raw'
 PLOT = REPO / 'docs' / 'images' / 'benchmark.png'
 COLLECTIONS = REPO / 'tests' / 'output' / 'collections'
-MODULES = ('wincontainers.gmsa.application',)
-# Its time per item is compared with samba-tool's per gMSA (which makes no group and no credential spec).
-GMSA_TASK = "Each application's group, gMSA and credential spec file"
-OBJECTS_PER_APPLICATION = 3  # group, gMSA, credential spec
+# The role's one task for every application; its time per application is compared with samba-tool's per gMSA
+# (which makes no group, user or credential spec).
+GMSA_TASK = "wincontainers.gmsa.service_accounts : Every application's group, portable user, gMSA and credential spec file"
+HOST_ACCOUNT = PREFIX + 'host'   # the computer account of the domain-joined applications' hosts
+BENCH_PASSWORD = 'Bench-Raw-Pw-5x!'  # the DC alone's portable users'; nothing logs on with it
 
 # The runs, in the order they are made for each N, and what each is compared with.
 RUNS = {
     'converge': 'first converge',
     'noop': 'no-op re-run',
     'check': 'check-mode run',
-    'ansible': 'Ansible alone (no-op action, same loops)',
     'samba_create': 'samba-tool service-account create',
     'samba_view': 'samba-tool service-account view',
     'dc_alone': 'the DC alone: the same adds over one raw LDAP connection',
 }
 SAMBA_PEER = {'converge': 'samba_create', 'noop': 'samba_view', 'check': 'samba_view', 'dc_alone': 'samba_create'}
 
-TARGET_N = 100  # the targets are set for 100 applications
+TARGET_N = 100      # the targets are set for 100 applications
+LARGE_N = 1000      # and for 1000
 
 
 @dataclass
@@ -87,16 +94,38 @@ class Measurement:
 
 # ------------------------------------------------------------------ the applications
 def application_names(n):
-    return ['%s%03d' % (PREFIX, index) for index in range(1, n + 1)]
+    return ['%s%04d' % (PREFIX, index) for index in range(1, n + 1)]
+
+
+def is_portable(index):
+    """Every other application is for container hosts outside the domain, as in the lab inventory."""
+    return index % 2 == 0
 
 
 def write_inventory(n, dns_domain):
-    """gmsa_applications as docs/data-model.md describes them: one extra SPN each (three with the two host SPNs)."""
-    output = RAW / ('credential-specs-%d' % n)
-    applications = [{'name': name, 'spns': ['http/%s.%s' % (name, dns_domain)]} for name in application_names(n)]
+    """gmsa_applications as docs/data-model.md describes them, in the lab inventory's shape: one extra SPN each
+    (three with the two host SPNs); the domain-joined ones name a host computer account, the others a portable
+    user with Rancher's plug-in; all of them a Kubernetes namespace."""
+    output = RAW / ('files-%d' % n)
+    applications = []
+    for index, name in enumerate(application_names(n), start=1):
+        application = {'name': name, 'spns': ['http/%s.%s' % (name.lower(), dns_domain)],
+                       'kubernetes': {'namespace': 'bench', 'service_accounts': [name.lower()]}}
+        if is_portable(index):
+            application.update(domain_joined=False, plugin={'type': 'rancher', 'input': 'gmsa-system:%s-ccg' % name.lower()})
+        else:
+            application['host_computer_accounts'] = [HOST_ACCOUNT + '$']
+        applications.append(application)
     path = RAW / ('applications-%d.json' % n)
-    path.write_text(json.dumps({'gmsa_applications': applications, 'gmsa_output_dir': str(output)}, indent=1))
+    path.write_text(json.dumps({'gmsa_applications': applications, 'gmsa_output_dir': str(output),
+                                'gmsa_secret_dir': str(output / 'secrets'), 'gmsa_kds_mode': 'lab'}, indent=1))
     return path
+
+
+def expected_objects(n):
+    """(groups, gMSAs, SPNs, portable users) a converge of ``n`` applications makes."""
+    portable = sum(1 for index in range(1, n + 1) if is_portable(index))
+    return n, n, 3 * n, portable
 
 
 # ------------------------------------------------------------------ the lab
@@ -121,9 +150,16 @@ class Lab:
         return total
 
     def leftovers(self):
-        """DNs of every object this benchmark may have made (gMSAs and their groups), read from the DC's database."""
-        entries = self.dc.ldbsearch(self.domain_dn, '(sAMAccountName=%s*)' % PREFIX, ['sAMAccountName'])
+        """DNs of every object this benchmark may have made (gMSAs, groups, portable users), read from the DC's
+        database; the hosts' computer account stays."""
+        entries = self.dc.ldbsearch(self.domain_dn, '(&(sAMAccountName=%s*)(!(sAMAccountName=%s$)))'
+                                    % (PREFIX, HOST_ACCOUNT), ['sAMAccountName'])
         return sorted(entries)
+
+    def host_account(self):
+        """The computer account the domain-joined applications' groups list, made once."""
+        if not self.dc.ldbsearch(self.domain_dn, '(sAMAccountName=%s$)' % HOST_ACCOUNT):
+            self.dc.samba_tool('computer', 'create', HOST_ACCOUNT)
 
     def clean(self):
         dns = self.leftovers()
@@ -134,7 +170,7 @@ class Lab:
         left = self.leftovers()
         if left:
             raise SystemExit('could not remove %s' % ', '.join(left))
-        for folder in RAW.glob('credential-specs-*'):
+        for folder in RAW.glob('files-*'):
             shutil.rmtree(folder)
 
     def raw_connection(self):
@@ -154,13 +190,14 @@ class Lab:
         if not connection.add(dn, [object_class], attributes):
             raise SystemExit('adding %s failed: %s' % (dn, connection.result))
 
-    def count_made(self, n):
-        """(groups, gMSAs, SPNs on the gMSAs) of this benchmark, as the DC's database has them."""
+    def count_made(self):
+        """(groups, gMSAs, SPNs on the gMSAs, portable users) of this benchmark, as the DC's database has them."""
         groups = self.dc.ldbsearch(self.domain_dn, '(&(objectClass=group)(sAMAccountName=%s*Hosts))' % PREFIX)
         accounts = self.dc.ldbsearch(self.domain_dn, '(&(objectClass=msDS-GroupManagedServiceAccount)'
                                      '(sAMAccountName=%s*))' % PREFIX, ['servicePrincipalName'])
+        users = self.dc.ldbsearch(self.domain_dn, '(&(objectCategory=person)(sAMAccountName=%s*-ccg))' % PREFIX)
         spns = sum(len(entry.get('servicePrincipalName', [])) for entry in accounts.values())
-        return len(groups), len(accounts), spns
+        return len(groups), len(accounts), spns, len(users)
 
 
 # ------------------------------------------------------------------ measuring a process tree
@@ -226,7 +263,7 @@ class Bench:
         self.collections = collections
         self.measurements = []
 
-    def environment(self, usage_log=None, ansible_alone=False):
+    def environment(self, usage_log=None):
         env = {key: value for key, value in os.environ.items() if not key.startswith('GMSA_AD_')}
         env.update(self.lab.dc.connection_env())
         env.update(ANSIBLE_COLLECTIONS_PATH=str(self.collections), ANSIBLE_LOCALHOST_WARNING='false',
@@ -234,17 +271,15 @@ class Bench:
                    ANSIBLE_CALLBACKS_ENABLED='ansible.posix.profile_tasks')
         if usage_log:
             env['GMSA_AD_USAGE_LOG'] = str(usage_log)
-        if ansible_alone:
-            env['ANSIBLE_ACTION_PLUGINS'] = str(BENCH / 'action_plugins')
         return env
 
-    def playbook(self, run, n, inventory, extra=(), playbook=PLAYBOOK, ansible_alone=False, repeat_index=0):
+    def playbook(self, run, n, inventory, extra=(), playbook=PLAYBOOK, repeat_index=0):
         usage_log = RAW / ('usage-%s-%d-%d.jsonl' % (run, n, repeat_index))
         usage_log.unlink(missing_ok=True)
         argv = [str(Path(sys.executable).parent / 'ansible-playbook'), str(playbook), '-e', '@%s' % inventory, *extra]
         load, dc_cpu = os.getloadavg()[0], self.lab.dc_cpu_seconds()
         status, out, err, wall, cpu, peaks = measure(self.lab.dc.in_lab_net(argv),
-                                                     self.environment(usage_log, ansible_alone), cwd=RAW)
+                                                     self.environment(usage_log), cwd=RAW)
         dc_cpu = self.lab.dc_cpu_seconds() - dc_cpu
         (RAW / ('output-%s-%d-%d.txt' % (run, n, repeat_index))).write_text(out + err)
         if status != 0:
@@ -270,25 +305,22 @@ class Bench:
         argv = self.lab.dc.in_lab_net([str(Path(sys.executable).parent / 'ansible-playbook'), str(empty)])
         return min(measure(argv, self.environment(), cwd=RAW, sample_memory=False)[3] for _index in range(self.repeat))
 
+    def repeats(self, n):
+        """At N = 1000 one run of each: a converge takes minutes, and its figures vary less than the small ones'."""
+        return 1 if n >= LARGE_N else self.repeat
+
     def applications(self, n):
         inventory = write_inventory(n, self.lab.dns_domain)
-        alone_playbook = RAW / 'ansible-alone.yml'
-        text = PLAYBOOK.read_text()
-        for module in MODULES:
-            text = text.replace(module, 'bench_noop')
-        alone_playbook.write_text(text)
-
-        results = {run: [] for run in ('converge', 'noop', 'check', 'ansible')}
-        for index in range(self.repeat):
+        results = {run: [] for run in ('converge', 'noop', 'check')}
+        for index in range(self.repeats(n)):
             self.lab.clean()
             results['converge'].append(self.playbook('converge', n, inventory, repeat_index=index))
-            made = self.lab.count_made(n)
-            if made != (n, n, 3 * n):
-                raise SystemExit('after converging %d applications the DC has %d groups, %d gMSAs, %d SPNs' % ((n,) + made))
+            made = self.lab.count_made()
+            if made != expected_objects(n):
+                raise SystemExit('after converging %d applications the DC has %d groups, %d gMSAs, %d SPNs, '
+                                 '%d portable users' % ((n,) + made))
             results['noop'].append(self.playbook('noop', n, inventory, repeat_index=index))
             results['check'].append(self.playbook('check', n, inventory, ['--check'], repeat_index=index))
-            results['ansible'].append(self.playbook('ansible', n, inventory, playbook=alone_playbook,
-                                                    ansible_alone=True, repeat_index=index))
             for run in ('noop', 'check'):
                 if results[run][-1].changed:
                     raise SystemExit('the %s of %d applications changed %d tasks' % (run, n, results[run][-1].changed))
@@ -297,7 +329,7 @@ class Bench:
 
     def samba_tool(self, n):
         created, viewed = [], []
-        for _index in range(self.repeat):
+        for _index in range(self.repeats(n)):
             self.lab.clean()
             created.append(self._samba_tool_each('samba_create', n, lambda name: [
                 'service-account', 'create', '--name', name, '--dns-host-name', '%s.%s' % (name, self.lab.dns_domain)]))
@@ -306,29 +338,33 @@ class Bench:
         report(self.best(viewed))
 
     def dc_alone(self, n):
-        """What the DC itself takes to add the converge's objects: each group, then each gMSA with its
-        three SPNs, over one LDAP connection that does nothing else (no reads, no password ACL: less
-        than the collection writes). No client can converge faster than this."""
+        """What the DC itself takes to add the converge's objects: each portable user with its password, each
+        group with its members, then each gMSA with its three SPNs, over one LDAP connection that does nothing
+        else (no reads, no password ACL: less than the collection writes). No client can converge faster."""
         timings = []
-        for _index in range(self.repeat):
+        users, managed = 'CN=Users,%s' % self.lab.domain_dn, 'CN=Managed Service Accounts,%s' % self.lab.domain_dn
+        host_dn = 'CN=%s,CN=Computers,%s' % (HOST_ACCOUNT, self.lab.domain_dn)
+        for _index in range(self.repeats(n)):
             self.lab.clean()
             connection = self.lab.raw_connection()
             load, dc_cpu, cpu = os.getloadavg()[0], self.lab.dc_cpu_seconds(), time.process_time()
             started = time.perf_counter()
-            gmsa_seconds = 0.0
-            for name in application_names(n):
-                fqdn = '%s.%s' % (name, self.lab.dns_domain)
-                self.lab.raw_add(connection, 'CN=%sHosts,CN=Users,%s' % (name, self.lab.domain_dn), 'group',
-                                 {'sAMAccountName': name + 'Hosts'})
-                gmsa_started = time.perf_counter()
-                self.lab.raw_add(connection, 'CN=%s,CN=Managed Service Accounts,%s' % (name, self.lab.domain_dn),
-                                 'msDS-GroupManagedServiceAccount',
+            for index, name in enumerate(application_names(n), start=1):
+                fqdn = '%s.%s' % (name.lower(), self.lab.dns_domain)
+                member = host_dn
+                if is_portable(index):
+                    member = 'CN=%s-ccg,%s' % (name, users)
+                    self.lab.raw_add(connection, member, 'user', {
+                        'sAMAccountName': name + '-ccg', 'userAccountControl': 0x10200,
+                        'unicodePwd': ('"%s"' % BENCH_PASSWORD).encode('utf-16-le')})
+                self.lab.raw_add(connection, 'CN=%s Authorized Hosts,%s' % (name, users), 'group',
+                                 {'sAMAccountName': name + 'Hosts', 'member': [member]})
+                self.lab.raw_add(connection, 'CN=%s,%s' % (name, managed), 'msDS-GroupManagedServiceAccount',
                                  {'sAMAccountName': name + '$', 'dNSHostName': fqdn, 'msDS-ManagedPasswordInterval': 30,
                                   'servicePrincipalName': ['host/' + name, 'host/' + fqdn, 'http/' + fqdn]})
-                gmsa_seconds += time.perf_counter() - gmsa_started
             wall = time.perf_counter() - started
             measurement = Measurement('dc_alone', n, wall, time.process_time() - cpu, load_average=load,
-                                      dc_cpu_s=self.lab.dc_cpu_seconds() - dc_cpu, task_seconds={GMSA_TASK: gmsa_seconds})
+                                      dc_cpu_s=self.lab.dc_cpu_seconds() - dc_cpu)
             connection.unbind()
             timings.append(measurement)
         report(self.best(timings))
@@ -464,40 +500,87 @@ def markdown(table, meta):
     return '\n'.join(lines) + '\n'
 
 
-def target_verdicts(table):
-    """Each target of docs/performance.md with the figures that decide it, from the runs at N = 100:
-    [(target, measured, verdict)], empty when N = 100 was not measured."""
+def target_verdicts(table, host_counts=None):
+    """Each target of docs/performance.md with the figures that decide it: [(target, measured, verdict)]."""
     at = {(row['run'], row['n']): row for row in table}
-    noop, check, converge, alone = (at.get((run, TARGET_N)) for run in ('noop', 'check', 'converge', 'dc_alone'))
-    if not (noop and check and converge):
-        return []
-    per_object = noop['ldap_operations_per_application'] / OBJECTS_PER_APPLICATION
-    floor = '; the DC alone %.2f s' % alone['wall_s'] if alone else ''
-    verdicts = [
-        ('no-op re-run at most 5 s wall', '%.2f s (check mode %.2f s)' % (noop['wall_s'], check['wall_s']),
-         noop['wall_s'] <= 5),
-        ('no-op at most 2 LDAP round trips per object', '%.2f' % per_object, per_object <= 2),
-        ('first converge at most 10 s wall', '%.2f s%s' % (converge['wall_s'], floor), converge['wall_s'] <= 10),
-    ]
-    reading, creating = noop['gmsa_times_faster_than_samba_tool'], converge['gmsa_times_faster_than_samba_tool']
-    if reading is not None and creating is not None:
-        verdicts.append(('per gMSA at least 10x faster than samba-tool', 'reading %.1fx (check mode %.1fx), creating %.1fx'
-                         % (reading, check['gmsa_times_faster_than_samba_tool'], creating), min(reading, creating) >= 10))
-    else:
-        verdicts.append(('per gMSA at least 10x faster than samba-tool', 'not measured (--no-samba-tool)', None))
-    peak = max(row['peak_rss_mb'] for row in (noop, check, converge))
-    verdicts.append(('peak RSS of ansible-playbook under 300 MB', '%.0f MB' % peak, peak < 300))
-    sockets = {run: sorted({row['sockets_opened'] for row in table if row['run'] == run}) for run in ('converge', 'noop', 'check')}
-    verdicts.append(('no per-item reconnects', 'sockets opened at every N: ' + ', '.join(
-        '%s %s' % (RUNS[run], '/'.join(map(str, counts))) for run, counts in sockets.items()),
-        all(len(counts) == 1 for counts in sockets.values())))
-    return [(target, measured, {True: 'met', False: 'missed', None: ''}[met]) for target, measured, met in verdicts]
+    verdicts = []
+
+    def target(text, measured, met):
+        verdicts.append((text, measured, {True: 'met', False: 'missed', None: ''}[met]))
+
+    for n, limit in ((TARGET_N, 2.0), (LARGE_N, 5.0)):
+        noop = at.get(('noop', n))
+        if noop:
+            target('no-op of %d applications through the service_accounts role at most %.0f s wall' % (n, limit),
+                   '%.2f s (check mode %.2f s)' % (noop['wall_s'], at[('check', n)]['wall_s']), noop['wall_s'] <= limit)
+    noop = at.get(('noop', LARGE_N))
+    if noop:
+        per_20 = noop['ldap_operations'] / LARGE_N * 20
+        target('no-op at N = %d: at most 1 LDAP operation per 20 applications' % LARGE_N,
+               '%d operations, %.2f per 20 applications' % (noop['ldap_operations'], per_20), per_20 <= 1)
+    converge, alone = at.get(('converge', TARGET_N)), at.get(('dc_alone', TARGET_N))
+    if converge and alone:
+        ratio = converge['wall_s'] / alone['wall_s']
+        target('first converge at N = %d at most 1.15x the DC alone' % TARGET_N,
+               '%.2f s against %.2f s: %.2fx' % (converge['wall_s'], alone['wall_s'], ratio), ratio <= 1.15)
+    target(*_per_gmsa_read(table))
+    large = [row for row in table if row['run'] in ('converge', 'noop', 'check') and row['n'] == max(
+        item['n'] for item in table)]
+    if large:
+        peak = max(row['peak_pss_mb'] or 0 for row in large)
+        target('peak memory (PSS) of the ansible-playbook tree at N = %d under 300 MB' % large[0]['n'],
+               '%.0f MB' % peak, peak < 300)
+    if host_counts:
+        target(*_host_verdict(host_counts))
+    for run in ('converge', 'noop'):
+        per_application = sorted((row['n'], row['per_application_ms']) for row in table if row['run'] == run)
+        if len(per_application) >= 2:
+            (_n_small, small), (_n_large, large_ms) = per_application[-2], per_application[-1]
+            target('%s linear or better in N (time per application does not grow)' % RUNS[run],
+                   '%.1f ms per application at N = %d, %.1f ms at N = %d'
+                   % (small, per_application[-2][0], large_ms, per_application[-1][0]), large_ms <= small * 1.1)
+    return verdicts
+
+
+def _per_gmsa_read(table):
+    """The no-op's read per gMSA (the role's application task, per application) against samba-tool view's."""
+    views = {row['n']: row for row in table if row['run'] == 'samba_view'}
+    noops = {row['n']: row for row in table if row['run'] == 'noop' and row['gmsa_task_ms_per_gmsa']}
+    text = 'per gMSA, the no-op read at least 30x faster than samba-tool service-account view'
+    if not views or not noops:
+        return text, 'not measured (--no-samba-tool)', None
+    view = views[max(views)]
+    noop = noops[max(noops)]
+    ratio = view['per_application_ms'] / noop['gmsa_task_ms_per_gmsa']
+    return text, '%.2f ms per gMSA (N = %d) against %.1f ms (N = %d): %.0fx' % (
+        noop['gmsa_task_ms_per_gmsa'], noop['n'], view['per_application_ms'], view['n'], ratio), ratio >= 30
+
+
+def _host_verdict(host_counts):
+    flat = all(len(set(counts.values())) == 1 for counts in host_counts['counts'].values())
+    return ('container_host module executions per host, and kubernetes tasks, the same for N = %s'
+            % ', '.join(map(str, host_counts['sizes'])),
+            '; '.join('%s %s' % (what, '/'.join(str(counts[str(n)] if str(n) in counts else counts[n])
+                                                for n in host_counts['sizes']))
+                      for what, counts in host_counts['counts'].items()), flat)
 
 
 def targets_markdown(verdicts):
-    lines = ['| target, N = %d | measured | |' % TARGET_N, '|---|---|---|']
+    lines = ['| target | measured | |', '|---|---|---|']
     lines += ['| %s | %s | %s |' % verdict for verdict in verdicts]
-    return '\n'.join(lines) + '\n\nLinear growth in N: the plot (docs/images/benchmark.png) shows it.\n'
+    return '\n'.join(lines) + '\n\nThe plot (docs/images/benchmark.png) shows the growth in N.\n'
+
+
+def slowest_tasks(table, run='noop', count=8):
+    """The role's tasks that took longest in the ``run`` at the largest N (ansible.posix.profile_tasks)."""
+    rows_of_run = [row for row in table if row['run'] == run]
+    if not rows_of_run:
+        return ''
+    row = max(rows_of_run, key=lambda item: item['n'])
+    lines = ['| the slowest tasks of the %s, N = %d | s |' % (RUNS[run], row['n']), '|---|---:|']
+    for name, seconds in sorted(row['task_seconds'].items(), key=lambda item: -item[1])[:count]:
+        lines.append('| %s | %.2f |' % (name.replace('|', '/'), seconds))
+    return '\n'.join(lines) + '\n'
 
 
 def plot(table, path):
@@ -508,7 +591,7 @@ def plot(table, path):
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
     series = [('converge', 'first converge', 'o-'), ('noop', 'no-op re-run', 's-'), ('check', 'check mode', '^-'),
-              ('ansible', 'Ansible alone (no-op action)', 'x:'), ('dc_alone', 'DC alone (raw LDAP adds)', 'v:'),
+              ('dc_alone', 'DC alone (raw LDAP adds)', 'v:'),
               ('samba', 'samba-tool create + view', 'd--')]
     for run, label, style in series:
         if run == 'samba':
@@ -623,12 +706,29 @@ def profile_markdown(summaries):
     return '\n'.join(lines) + '\n'
 
 
+# ------------------------------------------------------------------ the container hosts
+def count_host_executions():
+    """Module executions per container host and kubernetes tasks for 1, 10 and 100 applications, against the
+    stand-ins (tests/bench/host_counts.py); None when that script is not there."""
+    script = BENCH / 'host_counts.py'
+    if not script.exists():
+        return None
+    done = subprocess.run([sys.executable, str(script), '--json'], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit('counting the container hosts\' module executions failed:\n%s' % (done.stdout + done.stderr)[-3000:])
+    return json.loads(done.stdout)
+
+
 # ------------------------------------------------------------------ main
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
-    parser.add_argument('--sizes', default='1,10,100', help='comma-separated numbers of applications (default 1,10,100)')
+    parser.add_argument('--sizes', default='1,10,100,1000',
+                        help='comma-separated numbers of applications (default 1,10,100,1000)')
     parser.add_argument('--repeat', type=int, default=3, help='runs of each measurement; the fastest counts (default 3)')
     parser.add_argument('--no-samba-tool', action='store_true', help='skip the samba-tool baseline')
+    parser.add_argument('--samba-tool-max', type=int, default=100,
+                        help='the samba-tool baseline only up to this N: per gMSA it is flat, and slow (default 100)')
+    parser.add_argument('--no-host-counts', action='store_true', help='skip counting the container hosts\' module runs')
     parser.add_argument('--profile', action='store_true', help='also profile the no-op run at the largest N (py-spy)')
     parser.add_argument('--collections', default=str(COLLECTIONS),
                         help='ANSIBLE_COLLECTIONS_PATH holding wincontainers.gmsa (default: this checkout)')
@@ -640,8 +740,8 @@ def main():
         plot(json.loads((Path(options.results) / 'benchmark.json').read_text())['rows'], Path(options.plot))
         return
     sizes = [int(size) for size in options.sizes.split(',')]
-    if max(sizes) > 999:
-        parser.error('at most 999 applications: the names are %s001 to %s999' % (PREFIX, PREFIX))
+    if max(sizes) > 9999:
+        parser.error('at most 9999 applications: the names are %s0001 to %s9999' % (PREFIX, PREFIX))
 
     link = COLLECTIONS / 'ansible_collections' / 'wincontainers' / 'gmsa'
     if not link.exists():
@@ -650,6 +750,7 @@ def main():
     RAW.mkdir(parents=True, exist_ok=True)
 
     lab = Lab()
+    lab.host_account()
     bench = Bench(lab, options.repeat, Path(options.collections))
     summaries = []
     startup = bench.startup()
@@ -659,7 +760,7 @@ def main():
             print('N = %d' % n, flush=True)
             bench.applications(n)
             bench.dc_alone(n)
-            if not options.no_samba_tool:
+            if not options.no_samba_tool and n <= options.samba_tool_max:
                 bench.samba_tool(n)
         if options.profile:
             lab.clean()
@@ -667,16 +768,20 @@ def main():
     finally:
         lab.clean()
 
+    host_counts = None if options.no_host_counts else count_host_executions()
     table = rows(bench.measurements)
     meta = dict(metadata(options.repeat), ansible_playbook_startup_s=round(startup, 2))
     results = Path(options.results)
     results.mkdir(parents=True, exist_ok=True)
-    verdicts = target_verdicts(table)
-    document = {'metadata': meta, 'rows': table,
+    verdicts = target_verdicts(table, host_counts)
+    document = {'metadata': meta, 'rows': table, 'host_counts': host_counts,
                 'targets': [dict(zip(('target', 'measured', 'verdict'), verdict)) for verdict in verdicts]}
     text = markdown(table, meta)
     if verdicts:
         text += '\n' + targets_markdown(verdicts)
+    text += '\n' + slowest_tasks(table, 'noop') + '\n' + slowest_tasks(table, 'converge')
+    if host_counts:
+        text += '\n' + host_counts['markdown']
     if summaries:
         document['profile'] = summaries
         text += '\n' + profile_markdown(summaries)

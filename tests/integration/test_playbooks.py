@@ -143,7 +143,7 @@ def test_check_mode_reports_the_whole_flow_and_writes_nothing(lab, flow):
         assert entry(lab, sam) == (None, None), sam
     # Nothing on the controller either: no generated password, no output files.
     assert not (flow.root / 'secrets').exists() and not (flow.root / 'output').exists()
-    assert "Each application's group, portable user, gMSA and credential spec file" in changed_tasks(document)
+    assert "Every application's group, portable user, gMSA and credential spec file" in changed_tasks(document)
 
 
 def test_apply_makes_both_applications_as_the_inventory_says(lab, flow):

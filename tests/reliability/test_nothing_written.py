@@ -30,6 +30,10 @@ EVERY_MODULE = '''
     group: {name: RelNwAG, members: {set: [Administrator]}}
     portable_user: {name: RelNwAU, password: "Rel-Nw-9a-APass"}
     credential_spec: {dest: "%(dest)s/relnwa.json"}
+- wincontainers.gmsa.application:
+    applications:
+      - {name: RelNwB1, group: {name: RelNwBG1}, credential_spec: {dest: "%(dest)s/relnwb1.json"}}
+      - {name: RelNwB3, group: {name: RelNwBG3}, portable_user: {name: RelNwBU3, password_file: "%(dest)s/relnwbu3"}}
 '''
 
 # New objects, for check mode. Each task stands alone: in check mode nothing an earlier task
@@ -42,6 +46,10 @@ CREATION = '''
 - wincontainers.gmsa.credential_spec: {account: RelNwS, dest: "%(dest)s/relnw2.json"}
 - wincontainers.gmsa.application:
     {name: RelNwA2, group: {name: RelNwAG2}, portable_user: {name: RelNwAU2, password: "Rel-Nw-9a-2APass"}}
+- wincontainers.gmsa.application:
+    applications:
+      - {name: RelNwB12, group: {name: RelNwBG12}}
+      - {name: RelNwB32, group: {name: RelNwBG32}, portable_user: {name: RelNwBU32, password_file: "%(dest)s/relnwbu32"}}
 '''
 
 # Changes to what exists, for check mode: every module has something to do.
@@ -53,6 +61,11 @@ CHANGES = '''
 - wincontainers.gmsa.credential_spec: {account: RelNwS, dest: "%(dest)s/relnw-new.json"}
 - wincontainers.gmsa.application:
     {name: RelNwA, spns: {add: ["http/relnwa-more.gmsa.test"]}, group: {name: RelNwAG, members: {set: []}}}
+- wincontainers.gmsa.application:
+    applications:
+      - {name: RelNwB1, spns: {add: ["http/relnwb1-more.gmsa.test"]}, group: {name: RelNwBG1, description: changed}}
+      - {name: RelNwB3, group: {name: RelNwBG3},
+         portable_user: {name: RelNwBU3, password_file: "%(dest)s/relnwbu3", description: changed}}
 '''
 
 FAILING = '''
@@ -82,6 +95,13 @@ FAILING = '''
     group: {name: RelNwHalfG}
     portable_user: {name: RelNwHalfU, password: "Rel-Nw-9a-HPass"}
   ignore_errors: true
+- name: applications in one task that all fail, one on its SPN after a group and user it would make
+  wincontainers.gmsa.application:
+    applications:
+      - {name: RelNwHalfB, spns: {add: ["http/relnw.gmsa.test"]}, group: {name: RelNwHalfBG},
+         portable_user: {name: RelNwHalfBU, password: "Rel-Nw-9a-HBPass"}}
+      - {name: RelNwHalfC, group: {name: RelNwHalfCG, members: {add: [RelNwNobody]}}}
+  ignore_errors: true
 '''
 
 
@@ -107,12 +127,13 @@ def test_check_mode_no_op_and_failures_write_nothing(solo_dc, tmp_path):
     assert again.rc == 0 and not any(result['changed'] for result in again.results), again.output
     assert all(result.get('failed') for result in failing.results), failing.output
     assert not (tmp_path / 'relnw2.json').exists() and not (tmp_path / 'relnw-new.json').exists()
+    assert not (tmp_path / 'relnwbu32').exists(), 'check mode generated a password file'
     assert (tmp_path / 'relnwa.json').exists()
 
     leftovers = solo_dc.ldbsearch(solo_dc.domain_dn, '(|(cn=RelNw*2)(cn=RelNwBadPw)(cn=RelNwDenied)(cn=RelNwHalf*))',
                                   ['cn'])
     assert leftovers == {}, leftovers
-    record_figure('nothing written: %d check-mode tasks (6 creating, 6 changing), %d no-op tasks and %d failed tasks: '
+    record_figure('nothing written: %d check-mode tasks (7 creating, 7 changing), %d no-op tasks and %d failed tasks: '
                   'highestCommittedUSN unchanged (%d); 0 partial objects'
                   % (len(creation.results) + len(changes.results), len(again.results), len(failing.results), usn))
 
@@ -141,8 +162,9 @@ def test_a_failing_service_accounts_role_leaves_no_group_without_its_gmsa(solo_d
                                                            'GMSA_AD_PASSWORD': OPERATOR_PASSWORD})
     assert failed.rc != 0, failed.output
     # The DC refused the gMSA after the portable user and the group were made: both were removed again.
-    [item] = failed.result()['results']
-    assert 'removed again what this task had made' in item['msg'], failed.output
+    [item] = failed.result()['applications']
+    assert item['failed'] and 'removed again what this task had made' in item['msg'], failed.output
+    assert '1 of 1 applications failed' in failed.result()['msg']
     assert solo_dc.ldbsearch(solo_dc.domain_dn, '(cn=RelNwRole1*)', ['cn']) == {}
     assert not (tmp_path / 'output' / 'credentialspecs').exists()
     record_figure('nothing half-made: the service_accounts role refused its gMSA as an Account Operator; the '

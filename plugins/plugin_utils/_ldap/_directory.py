@@ -22,7 +22,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._codecs i
     sid_to_string,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._connect import connect
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._dn import dn_key
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._dn import common_name, dn_key
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._errors import (
     DirectoryError,
     describe_exception,
@@ -144,35 +144,66 @@ class DomainFacts:
 
 
 class AccountsRead:
-    """What searches by sAMAccountName found while one task item runs: for each name searched, the
+    """What searches by sAMAccountName (and common name) found while one task runs: for each name searched, the
     attributes asked for and the entries found (none: the name is free).
 
-    The parts of one item ask about the same accounts: an application's group is also its gMSA's
-    password reader, its gMSA also its credential spec's account. They are answered from here instead
-    of searching again. A write may change what was read, so it forgets everything, as does the start
-    of each item: nothing read here outlives the item that read it."""
+    The parts of one application ask about the same accounts: its group is also its gMSA's password reader, its
+    gMSA also its credential spec's account; a task of many applications reads them all ahead with a few
+    searches. They are answered from here instead of searching again. A write may change what was read, so it
+    forgets what it touched: the object written and the names it takes. Nothing read here outlives the task
+    that read it."""
 
     def __init__(self):
-        self._by_name = {}
+        self._by_key = {}      # ('sam' | 'cn', lower-case name) -> (attributes asked, [entries])
+        self._keys_of_dn = {}  # an entry's DN as the DC spells it, in lower case -> the keys it is noted under
 
-    def note(self, names, attributes, entries):
+    def note(self, names, attributes, entries, common_names=()):
+        """``entries``: what one search for the sAMAccountNames ``names`` (and the common names
+        ``common_names``) found, each read with ``attributes``."""
         asked = frozenset(attribute.lower() for attribute in attributes)
         found = {}
         for entry in entries:
-            found.setdefault((entry.text('sAMAccountName') or '').lower(), []).append(entry)
-        for name in names:
-            self._by_name[name.lower()] = (asked, found.get(name.lower(), []))
+            for key in _account_keys(entry):
+                found.setdefault(key, []).append(entry)
+        searched = [('sam', name.lower()) for name in names] + [('cn', name.lower()) for name in common_names]
+        for key in searched:
+            self._by_key[key] = (asked, found.get(key, []))
+            for entry in found.get(key, []):
+                self._keys_of_dn.setdefault(entry.dn.lower(), set()).add(key)
 
-    def entries(self, name, attributes):
-        """The entries named ``name``, read with at least ``attributes``; None when no search of this item
-        asked that."""
-        known = self._by_name.get(name.lower())
+    def entries(self, name, attributes, by_common_name=False):
+        """The entries with the sAMAccountName (or the common name) ``name``, read with at least ``attributes``;
+        None when no search of this task asked that."""
+        known = self._by_key.get(('cn' if by_common_name else 'sam', name.lower()))
         if known is None or not known[0].issuperset(attribute.lower() for attribute in attributes):
             return None
         return known[1]
 
+    def forget_object(self, dn, names=()):
+        """Forget what was read of ``dn`` and of the ``names`` it takes (a new object's sAMAccountName and common
+        name): a write there changes it. Writes name an existing object by the DN read from the DC, so its own
+        spelling finds it."""
+        for key in self._keys_of_dn.pop(dn.lower(), ()):
+            self._by_key.pop(key, None)
+        for name in list(names) + [common_name(dn)]:
+            self._by_key.pop(('sam', name.lower()), None)
+            self._by_key.pop(('cn', name.lower()), None)
+
     def forget(self):
-        self._by_name.clear()
+        self._by_key.clear()
+        self._keys_of_dn.clear()
+
+
+def _texts(values):
+    """An attribute's values as an add carries them (one value or a list), as text."""
+    values = values if isinstance(values, (list, tuple)) else [values] if values is not None else []
+    return [value.decode('utf-8') if isinstance(value, bytes) else str(value) for value in values]
+
+
+def _account_keys(entry):
+    keys = [('cn', common_name(entry.dn).lower())]
+    sam = entry.text('sAMAccountName')
+    return keys + [('sam', sam.lower())] if sam else keys
 
 
 # --------------------------------------------------------------- directory
@@ -213,6 +244,7 @@ class Directory:
 
     # writes ---------------------------------------------------------------
     def add(self, dn, object_classes, attributes):
+        self.accounts_read.forget_object(dn, _texts(attributes.get('sAMAccountName')))
         self._call('creating', dn, 'add', dn, object_classes, attributes)
 
     def modify(self, dn, changes):
@@ -223,13 +255,16 @@ class Directory:
         """
         changes = _ldap3_changes(changes or {})
         if changes:
+            self.accounts_read.forget_object(dn)
             self._call('changing', dn, 'modify', dn, changes)
 
     def move(self, dn, relative_dn, new_parent):
         """Move ``dn`` under ``new_parent``, keeping (or renaming to) ``relative_dn``."""
+        self.accounts_read.forget_object(dn)
         self._call('moving', dn, 'modify_dn', dn, relative_dn, new_superior=new_parent)
 
     def delete(self, dn):
+        self.accounts_read.forget_object(dn)
         self._call('deleting', dn, 'delete', dn, ok_codes=('success', 'noSuchObject'))
 
     def root_dse(self):
@@ -249,8 +284,6 @@ class Directory:
 
     def _call(self, action, target, operation, *args, ok_codes=('success',), **kwargs):
         where = '%s of %s' % (action, target or 'the rootDSE')
-        if operation != 'search':
-            self.accounts_read.forget()
         try:
             try:
                 getattr(self.connection, operation)(*args, **kwargs)

@@ -3,17 +3,24 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Private to this collection: may change in any release.
-"""The work of the application module: one application's portable user, group, gMSA and credential spec, all
+"""The work of the application module: an application's portable user, group, gMSA and credential spec, all
 or nothing. It runs the tasks of the user, group, service_account and credential_spec modules as its steps:
-first a rehearsal in check mode, then the steps, and on a failure it undoes what it made."""
+first a rehearsal in check mode, then the steps, and on a failure it undoes what it made.
+
+Many applications in one task (``applications``) are read ahead with a few searches, all rehearsed, then
+written one after the other; each is still all or nothing on its own, and one that fails leaves the others
+as they are made."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects import USER
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects import READ_AHEAD_ATTRIBUTES, USER
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._accounts import read_accounts_ahead
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._user import password_for_enabled
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._password_file import PasswordFile
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import parse_principal
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._credential_spec import (
     CREDENTIAL_SPEC_OPTIONS,
     ensure_credential_spec,
@@ -40,29 +47,148 @@ PORTABLE_USER = replace(USER, before_write=password_for_enabled(
 REQUIRED_NAME = dict(type='str', required=True)
 
 # Each part's options are those of the module that does that part alone: both check them alike.
-APPLICATION_OPTIONS = Options(dict(
+ONE_APPLICATION = Options(dict(
     SERVICE_ACCOUNT_OPTIONS.subset('name', 'dns_hostname', 'spns', 'path', 'description', name=REQUIRED_NAME),
     group=dict(type='dict', required=True, options=GROUP_OPTIONS.subset(
         'name', 'sam_account_name', 'path', 'scope', 'description', 'members', name=REQUIRED_NAME)),
     portable_user=dict(type='dict', options=USER_OPTIONS.subset(
         'name', 'sam_account_name', 'path', 'password', 'update_password', 'password_record_file', 'description',
         name=REQUIRED_NAME,
+        password_file=dict(type='path', no_log=False),
         # An expired password stops every container of the application until the plug-in's secret is updated.
-        password_never_expires=dict(type='bool', default=True))),
+        password_never_expires=dict(type='bool', default=True)), mutually_exclusive=[('password', 'password_file')]),
     credential_spec=dict(type='dict', options=CREDENTIAL_SPEC_OPTIONS.subset(
         'dest', 'additional_accounts', 'host_account_config', 'kubernetes_name')),
 ))
 
+# One application as the task's own options, or many as the items of ``applications``, each with those options.
+APPLICATION_OPTIONS = Options(
+    dict({name: dict(spec, required=False) for name, spec in ONE_APPLICATION.spec.items()},
+         applications=dict(type='list', elements='dict', options=ONE_APPLICATION.spec)),
+    mutually_exclusive=[('applications', name) for name in ONE_APPLICATION.spec],
+    required_one_of=[('name', 'applications')],
+    required_together=[('name', 'group')],
+)
+
 
 def ensure_application(directory, params, mode):
-    """The application as ``params`` want it: the module's result, one entry per step."""
-    steps = step_arguments(params)
+    """The applications as ``params`` want them: the module's result, one entry per step (of each application,
+    with ``applications``)."""
+    if params['applications'] is None:
+        one = {name: params[name] for name in ONE_APPLICATION.spec}
+        steps = step_arguments(one)
+        return _result(_ensure_one(directory, steps, mode), mode)
+    return ensure_applications(directory, params['applications'], mode)
+
+
+def _ensure_one(directory, steps, mode):
     # A rehearsal in check mode reads and checks every step before anything is written, so bad input
     # anywhere fails with nothing made; a run that changes nothing ends here.
-    rehearsal = _run_steps(directory, steps, Mode(check=True, diff=mode.diff))
-    if mode.check or not any(result['changed'] for result in rehearsal.values() if result):
-        return _result(rehearsal, mode)
-    return _result(_run_steps(directory, steps, mode, rehearsal=rehearsal), mode)
+    rehearsal = _rehearse(directory, steps, mode)
+    if mode.check or not _changes(rehearsal):
+        return rehearsal
+    return _write(directory, steps, mode, rehearsal)
+
+
+def _rehearse(directory, steps, mode):
+    return _run_steps(directory, steps, Mode(check=True, diff=mode.diff))
+
+
+def _changes(results):
+    return any(result['changed'] for result in results.values() if result)
+
+
+def _write(directory, steps, mode, rehearsal):
+    if steps['password_file'] is not None:
+        steps['password_file'].keep()  # before the user has the password: a later failure loses nothing
+    return _run_steps(directory, steps, mode, rehearsal=rehearsal)
+
+
+# ---------------------------------------------------------------------- many applications
+def ensure_applications(directory, applications, mode):
+    """Every application of ``applications``: all read ahead, all rehearsed, then the ones that change written one
+    after the other. Bad options anywhere fail before anything is read; the result lists each application, with
+    what failed and why."""
+    _check_unique_names(applications)
+    steps = [_application_steps(application, index) for index, application in enumerate(applications)]
+    read_ahead(directory, steps)
+    outcomes = [_attempt(_rehearse, directory, step, mode) for step in steps]
+    if not mode.check:
+        outcomes = [_attempt(_write, directory, step, mode, outcome) if _to_write(outcome) else outcome
+                    for step, outcome in zip(steps, outcomes)]
+    return _batch_result([application['name'] for application in applications], outcomes, mode)
+
+
+def _check_unique_names(applications):
+    seen = set()
+    for application in applications:
+        key = application['name'].lower()
+        if key in seen:
+            raise ADInputError('%s is given twice; give each application once' % application['name'], 'applications')
+        seen.add(key)
+
+
+def _application_steps(application, index):
+    try:
+        return step_arguments(application)
+    except ADInputError as exc:
+        raise exc.within('applications[%d]' % index) from exc
+
+
+def _attempt(function, *args):
+    """What ``function`` returns, or the failure it raised: one application's failure is its own."""
+    try:
+        return function(*args)
+    except ADError as exc:
+        return exc
+
+
+def _to_write(outcome):
+    return not isinstance(outcome, ADError) and _changes(outcome)
+
+
+def read_ahead(directory, steps):
+    """Every account the applications name, read with a few searches instead of some for each application: the
+    gMSAs as their find asks (name, name$ and common name), the rest by sAMAccountName (computers written without
+    their $ also with it)."""
+    gmsas, accounts, computers = [], [], []
+    for step in steps:
+        gmsas.append(step['service_account']['name'])
+        for field in ('portable_user', 'group'):
+            if step[field] is not None:
+                accounts += [step[field]['name'], step[field].get('sam_account_name')]
+        members = step['group']['members'] or {}
+        wanted = [parse_principal(text, 'members') for text in (members.get('set') or []) + (members.get('add') or [])]
+        for name in [item.value for item in wanted if item.kind == 'sam']:
+            (accounts if name.endswith('$') else computers).append(name)
+        if step['credential_spec']:
+            computers += [name for name in step['credential_spec']['additional_accounts'] or [] if isinstance(name, str)]
+    read_accounts_ahead(directory, gmsas, READ_AHEAD_ATTRIBUTES, computer_accounts=True, same_common_name=True)
+    read_accounts_ahead(directory, accounts, READ_AHEAD_ATTRIBUTES)
+    read_accounts_ahead(directory, computers, READ_AHEAD_ATTRIBUTES, computer_accounts=True)
+
+
+def _batch_result(names, outcomes, mode):
+    applications, diffs, warnings, failures = [], [], [], []
+    for name, outcome in zip(names, outcomes):
+        if isinstance(outcome, ADError):
+            failures.append('%s: %s' % (name, outcome))
+            applications.append({'name': name, 'changed': False, 'failed': True, 'msg': str(outcome)})
+            continue
+        one = _result(outcome, mode)
+        warnings += ['%s: %s' % (name, warning) for warning in one.pop('warnings', [])]
+        diffs += [dict(diff, before_header='%s: %s' % (name, diff['before_header']),
+                       after_header='%s: %s' % (name, diff['after_header'])) for diff in one.pop('diff', [])]
+        applications.append(dict(one, name=name, failed=False))
+    result = {'changed': any(item['changed'] for item in applications), 'applications': applications}
+    if mode.diff:
+        result['diff'] = diffs
+    if warnings:
+        result['warnings'] = warnings
+    if failures:
+        result.update(failed=True, msg='%d of %d applications failed, the others are made: %s'
+                      % (len(failures), len(names), '; '.join(failures)))
+    return result
 
 
 def _run_steps(directory, steps, mode, rehearsal=None):
@@ -102,10 +228,17 @@ def _result(results, mode):
 
 # ---------------------------------------------------------------------- the steps' arguments
 def step_arguments(params):
-    """Each step's own options, checked against the module that does that step alone."""
+    """Each step's own options, checked against the module that does that step alone, and the portable user's
+    password file."""
     user = params['portable_user']
+    password_file = None
+    if user and user['password_file']:
+        password_file = PasswordFile.read(user['password_file'], [user['name'], user['sam_account_name']],
+                                          'portable_user.password_file')
+        user = dict(user, password=password_file.password)
     group = dict(params['group'])
     if user:
+        user = {name: value for name, value in user.items() if name != 'password_file'}
         # The portable identity reads the password as a member of the group.
         members = dict(group['members'] or {})
         wanted = members.get('set') if members.get('set') is not None else members.get('add') or []
@@ -120,6 +253,7 @@ def step_arguments(params):
             description=params['description']), None),
         'credential_spec': CREDENTIAL_SPEC_OPTIONS.checked(
             dict(credential_spec, account=params['name']), 'credential_spec') if credential_spec else None,
+        'password_file': password_file,
     }
 
 

@@ -174,8 +174,10 @@ def test_the_credential_specs_are_handed_over_by_application_with_their_role_bin
     new = gmsa_application({'name': 'New01'})
     spec = {'file_name': 'contoso_webapp01.json', 'json': '{}', 'kubernetes': {'kind': 'GMSACredentialSpec'},
             'kubernetes_rbac': {'metadata': {'name': 'webapp01-gmsa-user'}}, 'dest': '/x'}
-    # New01 is what check mode returns for a gMSA that would be created: no credential spec yet.
-    specs = gmsa_credential_specs([{'item': web, 'credential_spec': spec}, {'item': new, 'credential_spec': None}])
+    # New01 is what check mode returns for a gMSA that would be created: no credential spec yet; Failed01 failed.
+    specs = gmsa_credential_specs([{'name': 'WebApp01', 'credential_spec': spec},
+                                   {'name': 'New01', 'credential_spec': None},
+                                   {'name': 'Failed01', 'failed': True, 'msg': 'refused'}], [web, new])
     assert list(specs) == ['WebApp01']
     assert specs['WebApp01']['file_name'] == 'contoso_webapp01.json' and specs['WebApp01']['json'] == '{}'
     assert specs['WebApp01']['kubernetes_role_bindings'] == gmsa_role_bindings(web, spec['kubernetes_rbac'])
