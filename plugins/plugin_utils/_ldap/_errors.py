@@ -36,6 +36,11 @@ class DirectoryError(ADError):
         found = re.search(r'\bdata ([0-9a-fA-F]+)\b', self.diagnostic)
         return found.group(1).lower() if found else None
 
+    @property
+    def bad_channel_binding(self):
+        """Whether the DC refused a bind for its missing or wrong channel binding (SEC_E_BAD_BINDINGS)."""
+        return BAD_BINDINGS in self.diagnostic.upper()
+
 
 class TLSRefusedError(ADError):
     """The TLS handshake failed on a certificate or protocol: every controller of the domain would refuse alike."""
@@ -98,7 +103,7 @@ def describe_result(result, user='the bind account'):
 
 def describe_bind_refusal(result, server, settings):
     """A line for a refused bind: the result's own, unless the DC refused it for its channel binding."""
-    if BAD_BINDINGS in (result.get('message') or '').upper():
+    if DirectoryError('', result).bad_channel_binding:
         return ('%s refused the %s bind of %s for its channel binding (SEC_E_BAD_BINDINGS %s): the controller '
                 'enforces LDAP channel binding, and the token, made from the certificate this client received, '
                 'does not match its own certificate; connect to the controller directly, not through a proxy or '
