@@ -51,10 +51,10 @@ def certificate_check(dc, validity, now):
     if validity is None:
         return skipped(name, 'no certificate could be read from the TLS session with %s' % dc)
     fix = ('renew the certificate of %s (autoenrollment of the Domain Controller or Kerberos Authentication '
-           'template, or your CA\'s process); the DC uses a new one without a restart' % dc)
+           'template, or your CA\'s process)' % dc)
     if now < validity.not_before:
-        return failed(name, 'the certificate of %s (%s) is valid only from %s' % (dc, validity.subject,
-                                                                                iso(validity.not_before)),
+        return failed(name, 'the certificate of %s (%s) is valid only from %s'
+                      % (dc, validity.subject, iso(validity.not_before)),
                       'check the clock of %s and of the CA, or issue a certificate valid now' % dc)
     if now >= validity.not_after:
         return failed(name, 'the certificate of %s (%s) expired on %s' % (dc, validity.subject, iso(validity.not_after)),

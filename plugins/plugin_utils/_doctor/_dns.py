@@ -38,9 +38,12 @@ class Outcome:
 
 def name_servers(given):
     """The DNS servers to ask: those given, else the controller's own resolver's."""
+    try:
+        import dns.resolver
+    except ImportError:
+        raise ADError('the doctor asks DNS with the Python library dnspython: pip install dnspython') from None
     if given:
         return list(given)
-    import dns.resolver
 
     try:
         return list(dns.resolver.Resolver().nameservers)

@@ -82,6 +82,7 @@ def domain_controller_checks(directory, dc):
 
 
 def checks_of(directory):
+    """The clock, certificate and KDS root key checks of the DC ``directory`` is bound to."""
     dc = directory.candidate.name
     dc_now = dc_time(directory)
     checks = [clock_check(dc, dc_now, utc_now())]
