@@ -1,7 +1,8 @@
 """The doctor against a forest of its own: every check passes on a healthy forest and writes nothing, in
 check mode too; each failure it is meant to find is made for real (a credential spec with the NetBIOS
 name as its DNS name, a DNS server that answers UDP but not TCP, an SRV record deleted, a domain
-controller that cannot be reached) and the finding says what to change.
+controller that cannot be reached, no KDS root key, a key not usable yet) and the finding says what
+to change.
 
 The forest has its own namespace and address (127.0.0.4), so that its DC is the namespace's DNS server:
 the controllers are found through the SRV record, as in a domain, and nothing here touches the shared lab DC.
@@ -17,6 +18,7 @@ import pytest
 
 from harness import REPO, ansible_playbook, assert_one_clean_line, playbook_runner
 from lab_dc import LabDC
+from test_kds_root_key import delete_every_key, listed_key_ids
 
 pytestmark = pytest.mark.lab
 
@@ -182,6 +184,29 @@ def test_a_missing_srv_record_is_named_with_how_to_register_it(forest, run):
         assert check['status'] == 'failed'
         assert 'has no _kerberos._udp.gmsa.test (NXDOMAIN)' in check['finding']
         assert 'nltest /dsregdns' in check['fix']
+
+
+# ------------------------------------------------------------ the KDS root key
+def test_no_key_and_a_key_not_usable_yet_say_what_to_do(forest, run):
+    kds = 'kds_root_key (%s)' % DC
+    delete_every_key(forest)
+    try:
+        none = check_named(run(doctor()).result(), kds)
+        assert none['status'] == 'failed'
+        assert none['finding'] == '%s holds no KDS root key, so it cannot compute any gMSA password' % DC
+        assert 'wincontainers.gmsa.kds_root_key' in none['fix']
+        made = run('- wincontainers.gmsa.kds_root_key:\n    effective_time: now\n  register: key\n'
+                   + doctor())
+        assert made.rc == 0, made.output
+        pending = check_named(made.result(), kds)
+        assert pending['status'] == 'failed'
+        assert 'becomes usable on %s only at %s' % (DC, made.result(0)['usable_from']) in pending['finding']
+        assert 'lab_backdate=true' in pending['fix']
+    finally:
+        # The forest as the other tests found it: one key, usable now.
+        delete_every_key(forest)
+        assert run('- wincontainers.gmsa.kds_root_key:\n    lab_backdate: true\n').rc == 0
+    assert len(listed_key_ids(forest)) == 1
 
 
 # ------------------------------------------------------------ failing, bad input, the playbook
