@@ -39,9 +39,10 @@ def signing_check(dc, refused, unreachable):
                         'collection always binds over TLS, and Windows hosts sign their binds, but tools that bind '
                         'in clear text on port 389 (ldapsearch -x, scripts) are turned away and must use LDAPS or '
                         'StartTLS' % (dc, refused.diagnostic or refused.description))
-    answer = 'accepted' if refused is None else 'read the credentials of (%s)' % refused.description
-    return warning(name, '%s %s a simple bind sent in clear text on port 389: tools binding like that send '
-                         'their passwords unencrypted' % (dc, answer),
+    answer = ('accepted it' if refused is None
+              else 'answered %s for the made-up account, not strongerAuthRequired' % refused.description)
+    return warning(name, '%s took a simple bind sent in clear text on port 389 (it %s): tools binding like that '
+                         'send their passwords unencrypted' % (dc, answer),
                    'require LDAP signing on %s: the policy "Domain controller: LDAP server signing requirements" = '
                    'Require signing (LDAPServerIntegrity=2); Samba: "ldap server require strong auth = yes"' % dc)
 
