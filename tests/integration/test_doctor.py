@@ -221,6 +221,8 @@ def test_fail_on_fails_the_task_in_one_line(run, udp_only_dns):
     ('credential_specs: ["{not json"]', 'credential_specs[0]: not JSON'),
     ('credential_specs: [[1]]', 'credential_specs[0]: give a credential spec document'),
     ('fail_on: sometimes', 'fail_on'),
+    ('dns_server: [dns1.gmsa.test]', "dns_server[0]: give the DNS server's IP address, not 'dns1.gmsa.test'"),
+    ('domain_controllers: [" "]', "domain_controllers[0]: give a domain controller's DNS name"),
 ])
 def test_bad_input_fails_in_one_line(run, options, expected):
     assert_one_clean_line(run(doctor(options)), expected)

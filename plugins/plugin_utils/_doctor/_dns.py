@@ -10,11 +10,12 @@ port 53 through works until a domain has enough controllers, then hosts stop fin
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Tuple
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._doctor._findings import failed, ok
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import SRV_RECORD
 
 # What a container host (domain-joined, or ccg.exe for a portable identity) looks up: the domain's LDAP
@@ -43,13 +44,20 @@ def name_servers(given):
     except ImportError:
         raise ADError('the doctor asks DNS with the Python library dnspython: pip install dnspython') from None
     if given:
-        return list(given)
-
+        return [checked_address(server, 'dns_server[%d]' % index) for index, server in enumerate(given)]
     try:
         return list(dns.resolver.Resolver().nameservers)
     except dns.resolver.NoResolverConfiguration:
         raise ADError('dns_server: the controller has no DNS resolver configured (/etc/resolv.conf); '
                       'name the DNS servers the container hosts use') from None
+
+
+def checked_address(server, field):
+    """A DNS server's IP address as given: the queries go to an address, and a name would need DNS itself."""
+    try:
+        return str(ipaddress.ip_address(str(server).strip()))
+    except ValueError:
+        raise ADInputError('give the DNS server\'s IP address, not %r' % server, field) from None
 
 
 def ask(server, record, transport, timeout):
@@ -66,7 +74,7 @@ def ask(server, record, transport, timeout):
         response = send(query, server, timeout=timeout)
     except dns.exception.Timeout:
         return Outcome(server, record, NO_ANSWER, reason='no answer within %s s' % timeout)
-    except (OSError, dns.exception.DNSException) as exc:
+    except (OSError, ValueError, dns.exception.DNSException) as exc:
         return Outcome(server, record, NO_ANSWER, reason=str(exc) or type(exc).__name__)
     targets = tuple('%s:%d' % (str(item.target).rstrip('.'), item.port) for rrset in response.answer
                     if rrset.rdtype == dns.rdatatype.SRV for item in rrset)

@@ -31,7 +31,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._doctor import 
     srv_checks,
     validity_of,
 )
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import utc_now
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import Directory
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._options import Options
@@ -49,10 +49,12 @@ DNS_TIMEOUT = 5
 
 def doctor(directory, params, mode):  # pylint: disable=unused-argument
     """The module's result: every check, the count of each status, failed with one line when fail_on says so."""
-    specs = parsed_specs(params['credential_specs'])  # bad input fails before anything is asked
+    # Bad input fails before anything is asked.
+    specs = parsed_specs(params['credential_specs'])
     servers = name_servers(params['dns_server'])
+    controllers = domain_controllers(params['domain_controllers'])
     checks = srv_checks(servers, directory.facts.dns_name, min(DNS_TIMEOUT, directory.settings.connect_timeout))
-    for dc in params['domain_controllers'] or [None]:
+    for dc in controllers or [None]:
         checks.extend(domain_controller_checks(directory, dc))
     checks.append(schema_check(read_schema_facts(directory)))
     checks.extend(bind_checks(directory))
@@ -63,6 +65,16 @@ def doctor(directory, params, mode):  # pylint: disable=unused-argument
     if failing_checks:
         result.update(failed=True, msg=failure_line(failing_checks))
     return result
+
+
+def domain_controllers(given):
+    """The DCs named in domain_controllers, stripped; an empty name is refused."""
+    names = [str(name).strip() for name in given or []]
+    for index, name in enumerate(names):
+        if not name:
+            raise ADInputError('give a domain controller\'s DNS name (or an address its certificate names)',
+                               'domain_controllers[%d]' % index)
+    return names
 
 
 def domain_controller_checks(directory, dc):

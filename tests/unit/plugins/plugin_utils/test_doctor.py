@@ -337,3 +337,12 @@ def test_the_clear_text_probe_sends_neither_the_bind_account_nor_its_password(mo
     assert not sent.server.ssl and sent.server.port == 389
     assert sent.kwargs['user'] == 'CN=wincontainers-gmsa-doctor-probe,CN=Users,DC=contoso,DC=com'
     assert 'svc-ansible' not in repr(sent.kwargs) and 'Real-Secret-1' not in repr(sent.kwargs)
+
+
+def test_a_dns_server_is_an_address():
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._doctor import name_servers
+
+    assert name_servers([' 10.0.0.10', '::1']) == ['10.0.0.10', '::1']
+    with pytest.raises(ADInputError) as raised:
+        name_servers(['10.0.0.10', 'dns1.contoso.com'])
+    assert str(raised.value) == "dns_server[1]: give the DNS server's IP address, not 'dns1.contoso.com'"
