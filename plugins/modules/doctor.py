@@ -28,8 +28,10 @@ description:
   - C(credential_spec <account>) - for each of O(credential_specs), whether C(DomainJoinConfig) names the domain
     (C(DnsName), C(NetBiosName), C(DnsTreeName), C(Sid), C(Guid)) and the account's scopes are the domain's DNS
     and NetBIOS names.
-  - Changes nothing, and none of its test binds writes to the directory. It binds first as every AD-side module
-    does; when that bind fails, the task fails with the line that says why.
+  - C(bind) - when no domain controller can be bound to, that failure is a check of its own, after the SRV record
+    checks of O(domain_name) (the usual cause when the controllers are found through DNS); the other checks need
+    the bind and do not run.
+  - Changes nothing, and none of its test binds writes to the directory.
 author:
   - wincontainers.gmsa maintainers (@wincontainers)
 extends_documentation_fragment:

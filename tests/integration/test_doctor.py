@@ -99,6 +99,21 @@ def test_controllers_found_by_srv_record_and_one_that_cannot_be_reached(forest, 
     assert 'leave it out of domain_controllers' in unreachable['fix']
 
 
+@pytest.mark.parametrize('server, domain, dns_status, bind_line', [
+    ('127.0.0.9', 'gmsa.test', 'ok', 'refused the connection'),
+    ('', 'nosuch.test', 'failed', 'the DNS SRV record _ldap._tcp.dc._msdcs.nosuch.test did not resolve'),
+], ids=['no LDAP on the address given', 'a domain without SRV records'])
+def test_a_failed_bind_is_a_finding_beside_the_dns_checks(run, server, domain, dns_status, bind_line):
+    done = run(doctor().replace('    fail_on: never\n', ''),
+               extra_env={'GMSA_AD_SERVER': server, 'GMSA_AD_TLS_SERVER_NAME': '', 'GMSA_AD_DOMAIN': domain})
+    assert_one_clean_line(done, 'bind (failed)')
+    result = done.result()
+    assert statuses(result) == {'dns_srv_udp': dns_status, 'dns_srv_tcp': dns_status, 'bind': 'failed'}
+    assert bind_line in check_named(result, 'bind')['finding']
+    if dns_status == 'failed':
+        assert 'has no _ldap._tcp.dc._msdcs.nosuch.test' in check_named(result, 'dns_srv_udp')['finding']
+
+
 # ------------------------------------------------------------ credential specs
 SPEC = '''
 CmsPlugins: [ActiveDirectory]

@@ -49,19 +49,46 @@ DNS_TIMEOUT = 5
 
 def doctor(directory, params, mode):  # pylint: disable=unused-argument
     """The module's result: every check, the count of each status, failed with one line when fail_on says so."""
-    # Bad input fails before anything is asked.
-    specs = parsed_specs(params['credential_specs'])
-    servers = name_servers(params['dns_server'])
-    controllers = domain_controllers(params['domain_controllers'])
-    checks = srv_checks(servers, directory.facts.dns_name, min(DNS_TIMEOUT, directory.settings.connect_timeout))
+    specs, servers, controllers = checked_input(params)
+    checks = srv_checks(servers, directory.facts.dns_name, dns_timeout(directory.settings))
     for dc in controllers or [None]:
         checks.extend(domain_controller_checks(directory, dc))
     checks.append(schema_check(read_schema_facts(directory)))
     checks.extend(bind_checks(directory))
     checks.extend(credential_spec_checks(specs, directory.facts))
+    return result_of(checks, params['fail_on'])
+
+
+def doctor_unbound(settings, params, error, mode):  # pylint: disable=unused-argument
+    """The result when no domain controller could be bound to: that failure as a check, after the DNS checks of
+    the domain named in domain_name (the usual cause when the controllers are found through DNS)."""
+    _specs, servers, _controllers = checked_input(params)
+    if settings.domain_name:
+        checks = srv_checks(servers, settings.domain_name, dns_timeout(settings))
+    else:
+        checks = [skipped('dns_srv', 'without a bind the domain is known only from domain_name, which was not given',
+                          'give domain_name (GMSA_AD_DOMAIN) to check its SRV records')]
+    checks.append(failed('bind', 'no domain controller could be bound to, so the other checks did not run: %s' % error,
+                         'change what the finding names; the checks of the domain controllers run once a bind '
+                         'succeeds'))
+    return result_of(checks, params['fail_on'])
+
+
+def checked_input(params):
+    """(credential spec documents, DNS servers, domain controllers) from the options: bad input fails here,
+    before anything is asked."""
+    return (parsed_specs(params['credential_specs']), name_servers(params['dns_server']),
+            domain_controllers(params['domain_controllers']))
+
+
+def dns_timeout(settings):
+    return min(DNS_TIMEOUT, settings.connect_timeout)
+
+
+def result_of(checks, fail_on):
     result = {'changed': False, 'checks': [check.as_dict() for check in checks],
               'counts': {status: sum(check.status == status for check in checks) for status in STATUSES}}
-    failing_checks = failing(checks, params['fail_on'])
+    failing_checks = failing(checks, fail_on)
     if failing_checks:
         result.update(failed=True, msg=failure_line(failing_checks))
     return result
