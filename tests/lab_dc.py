@@ -22,11 +22,14 @@ class LabDC:
     env: dict
 
     @classmethod
-    def start(cls, lab_dir=None, netns=None):
-        """The lab DC, started if need be. ``lab_dir`` and ``netns`` give a separate forest in its own namespace."""
+    def start(cls, lab_dir=None, netns=None, address=None):
+        """The lab DC, started if need be. ``lab_dir`` and ``netns`` give a separate forest in its own namespace;
+        an ``address`` other than 127.0.0.1 makes the DC that namespace's DNS server too."""
         script_env = dict(os.environ)
         if lab_dir:
             script_env.update(GMSA_LAB_DIR=str(lab_dir), GMSA_LAB_NETNS=netns or '')
+        if address:
+            script_env.update(GMSA_LAB_ADDRESS=address)
         subprocess.run([str(LAB_SCRIPT), 'up'], check=True, env=script_env)
         listing = subprocess.run([str(LAB_SCRIPT), 'env'], check=True, capture_output=True, text=True,
                                  env=script_env).stdout

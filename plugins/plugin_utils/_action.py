@@ -54,10 +54,17 @@ class ADActionBase(ActionBase):
             if validation.error_messages:
                 raise ADInputError(validation_line(validation.error_messages))
             params = validation.validated_parameters
-            directory = directory_for(ConnectionSettings.from_params(params))
-            directory.accounts_read.forget()
-            result.update(self.run_ad(directory, params))
-            record_usage(self._task.action, directory)
+            settings = ConnectionSettings.from_params(params)
+            try:
+                directory = directory_for(settings)
+            except ADInputError:
+                raise
+            except ADError as exc:
+                result.update(self.run_unbound(settings, params, exc))
+            else:
+                directory.accounts_read.forget()
+                result.update(self.run_ad(directory, params))
+                record_usage(self._task.action, directory)
         except ADError as exc:
             result.update(failed=True, msg=str(exc))
             self._add_traceback(result)
@@ -69,6 +76,11 @@ class ADActionBase(ActionBase):
 
     def run_ad(self, directory, params):
         raise NotImplementedError
+
+    def run_unbound(self, settings, params, error):
+        """The result when no domain controller could be bound to (``error``, an ADError): that failure itself,
+        unless the module has something to say without a directory."""
+        raise error
 
     def _validate_options(self):
         return self.OPTIONS.validator(CONNECTION_ARGUMENT_SPEC).validate(self._task.args)

@@ -6,7 +6,7 @@
 """The directory layer: the only code that imports ldap3.
 
 Connection settings and the choice of domain controller, TLS, the binds (simple, Kerberos, NTLM
-through GSS-SPNEGO, both with the TLS channel binding), ``Directory`` with its search, read, add,
+through GSS-SPNEGO, both with the TLS channel binding), the doctor's test binds, ``Directory`` with its search, read, add,
 modify and delete and the change builders a modify takes, the errors that carry the DC's result code,
 and the codecs of what AD stores (SIDs, GUIDs, FILETIMEs, DNs, security descriptors). The rest of the
 collection uses the names below; the submodules are this package's own. See docs/architecture.md.
@@ -19,6 +19,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._codecs i
     datetime_to_filetime,
     dn_to_dns_name,
     filetime_to_datetime,
+    generalized_time_to_datetime,
     guid_to_string,
     iso,
     sid_to_bytes,
@@ -56,6 +57,10 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._errors i
     TLSRefusedError,
     describe_missing_rights,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._probes import (
+    clear_text_simple_bind,
+    ntlm_bind_without_channel_binding,
+)
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._security_descriptor import (
     SecurityDescriptor,
     SecurityDescriptorError,
@@ -64,6 +69,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._security
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._settings import (
     CONNECTION_ARGUMENT_SPEC,
+    SRV_RECORD,
     Candidate,
     ConnectionSettings,
     candidates_for,
@@ -73,10 +79,11 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._settings
 __all__ = [
     'AccountsRead', 'CONNECTION_ARGUMENT_SPEC', 'Candidate', 'Change', 'ConnectionLostError', 'ConnectionSettings',
     'Directory', 'DirectoryError', 'DomainFacts', 'Entry', 'FILETIME_EPOCH', 'SecurityDescriptor',
-    'SecurityDescriptorError', 'TLSRefusedError', 'add_values', 'bind_refusal', 'build_membership_descriptor',
-    'candidates_for', 'check_dn', 'clear', 'common_name', 'connect', 'datetime_to_filetime', 'delete_values',
+    'SRV_RECORD', 'SecurityDescriptorError', 'TLSRefusedError', 'add_values', 'bind_refusal', 'build_membership_descriptor',
+    'candidates_for', 'check_dn', 'clear', 'clear_text_simple_bind', 'common_name', 'connect', 'datetime_to_filetime', 'delete_values',
     'describe_missing_rights', 'directory_for', 'discover_domain_controllers', 'dn_key', 'dn_to_dns_name',
-    'escape_filter_bytes', 'escape_filter_value', 'filetime_to_datetime', 'first_rdn', 'guid_to_string', 'iso',
+    'escape_filter_bytes', 'escape_filter_value', 'filetime_to_datetime', 'first_rdn', 'generalized_time_to_datetime', 'guid_to_string', 'iso',
+    'ntlm_bind_without_channel_binding',
     'object_dn', 'open_directories', 'parent_dn', 'parse_security_descriptor', 'replace_values', 'same_dn',
     'sid_to_bytes', 'sid_to_string', 'split_dn',
 ]

@@ -124,13 +124,14 @@ def ntlm_context(settings, candidate, bindings):
     return context
 
 
-def ntlm_bind(conn, settings, candidate, bindings=None):
+def ntlm_bind(conn, settings, candidate, with_channel_binding=True):
     """The SASL GSS-SPNEGO rounds of an NTLM bind (negotiate, challenge, authenticate); returns the last result.
 
-    ``bindings`` defaults to the channel binding of ``conn``'s TLS session."""
+    The bind carries the channel binding of ``conn``'s TLS session; ``with_channel_binding=False`` leaves it
+    out, as tools that predate channel binding do (the doctor's probe of what the DC enforces)."""
     from ldap3.protocol.sasl.sasl import send_sasl_negotiation
 
-    context = ntlm_context(settings, candidate, channel_bindings(conn) if bindings is None else bindings)
+    context = ntlm_context(settings, candidate, channel_bindings(conn) if with_channel_binding else None)
     conn.sasl_mechanism = GSS_SPNEGO
     conn.sasl_in_progress = True
     result = {}

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Private to this collection: may change in any release.
-"""Values as AD stores them, bytes or numbers in, Python values out, and back: SIDs, GUIDs and FILETIMEs.
+"""Values as AD stores them, bytes or numbers in, Python values out, and back: SIDs, GUIDs, FILETIMEs and GeneralizedTimes.
 
 Pure functions that depend on nothing, not even the rest of this package.
 """
@@ -46,6 +46,19 @@ def filetime_to_datetime(value):
 def datetime_to_filetime(moment):
     delta = moment.astimezone(timezone.utc) - FILETIME_EPOCH
     return (delta.days * 86400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
+
+
+def generalized_time_to_datetime(text):
+    """An LDAP GeneralizedTime in UTC as AD writes it (``20261202023935.0Z``, rootDSE currentTime) as an aware
+    datetime; None for what is not one."""
+    digits, _dot, fraction = (text or '').rstrip('Zz').partition('.')
+    try:
+        moment = datetime.strptime(digits, '%Y%m%d%H%M%S').replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    if fraction.isdigit():
+        moment += timedelta(seconds=float('0.' + fraction))
+    return moment
 
 
 def iso(moment):

@@ -29,6 +29,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._errors i
     describe_result,
     lost_connection_errors,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._tls import peer_certificate
 
 PAGE_SIZE = 500
 
@@ -322,6 +323,10 @@ class Directory:
     @property
     def closed(self):
         return self.connection.closed
+
+    def peer_certificate(self):
+        """The DER certificate the domain controller presented on this connection's TLS session, or None."""
+        return peer_certificate(self.connection)
 
     def usage(self):
         """(sockets opened, LDAP operations sent) so far on this connection."""

@@ -36,6 +36,11 @@ class DirectoryError(ADError):
         found = re.search(r'\bdata ([0-9a-fA-F]+)\b', self.diagnostic)
         return found.group(1).lower() if found else None
 
+    @property
+    def bad_channel_binding(self):
+        """Whether the DC refused a bind for its missing or wrong channel binding (SEC_E_BAD_BINDINGS)."""
+        return names_bad_bindings(self.diagnostic)
+
 
 class TLSRefusedError(ADError):
     """The TLS handshake failed on a certificate or protocol: every controller of the domain would refuse alike."""
@@ -61,6 +66,11 @@ _RESULT_MESSAGES = {
 
 # SEC_E_BAD_BINDINGS: the DC enforces LDAP channel binding and the bind's token was missing or did not match.
 BAD_BINDINGS = '80090346'
+
+
+def names_bad_bindings(diagnostic):
+    """Whether a DC's diagnostic message is SEC_E_BAD_BINDINGS (``80090346: LdapErr: ...``)."""
+    return BAD_BINDINGS in (diagnostic or '').upper()
 
 
 def describe_bad_ca_cert(path, problem):
@@ -98,7 +108,7 @@ def describe_result(result, user='the bind account'):
 
 def describe_bind_refusal(result, server, settings):
     """A line for a refused bind: the result's own, unless the DC refused it for its channel binding."""
-    if BAD_BINDINGS in (result.get('message') or '').upper():
+    if names_bad_bindings(result.get('message')):
         return ('%s refused the %s bind of %s for its channel binding (SEC_E_BAD_BINDINGS %s): the controller '
                 'enforces LDAP channel binding, and the token, made from the certificate this client received, '
                 'does not match its own certificate; connect to the controller directly, not through a proxy or '

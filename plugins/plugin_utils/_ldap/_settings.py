@@ -59,6 +59,11 @@ class Candidate:
     address: str
     tls_name: Optional[str] = None
 
+    @property
+    def name(self):
+        """The controller as a person knows it: the name its certificate is checked against, else its address."""
+        return self.tls_name or self.address
+
     def __str__(self):
         if self.tls_name and self.tls_name != self.address:
             return '%s (%s)' % (self.tls_name, self.address)

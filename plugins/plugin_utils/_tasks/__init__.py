@@ -18,6 +18,11 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._credent
     CREDENTIAL_SPEC_OPTIONS,
     ensure_credential_spec,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._doctor import (
+    DOCTOR_OPTIONS,
+    doctor,
+    doctor_unbound,
+)
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._domain_info import (
     DOMAIN_INFO_OPTIONS,
     domain_info,
@@ -41,8 +46,8 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._user im
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._verify import VERIFY_OPTIONS, verify_account
 
 __all__ = [
-    'APPLICATION_OPTIONS', 'CREDENTIAL_SPEC_OPTIONS', 'DOMAIN_INFO_OPTIONS', 'GROUP_OPTIONS', 'KDS_ROOT_KEY_OPTIONS', 'Mode', 'Options',
-    'SERVICE_ACCOUNT_OPTIONS', 'USER_OPTIONS', 'VERIFY_OPTIONS', 'domain_info', 'ensure_application', 'ensure_credential_spec',
+    'APPLICATION_OPTIONS', 'CREDENTIAL_SPEC_OPTIONS', 'DOCTOR_OPTIONS', 'DOMAIN_INFO_OPTIONS', 'GROUP_OPTIONS', 'KDS_ROOT_KEY_OPTIONS', 'Mode', 'Options',
+    'SERVICE_ACCOUNT_OPTIONS', 'USER_OPTIONS', 'VERIFY_OPTIONS', 'doctor', 'doctor_unbound', 'domain_info', 'ensure_application', 'ensure_credential_spec',
     'ensure_group', 'ensure_kds_root_key', 'ensure_service_account', 'ensure_user', 'given', 'validation_line',
     'verify_account',
 ]

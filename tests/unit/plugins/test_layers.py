@@ -1,6 +1,6 @@
 """The layering of docs/architecture.md, held: only the directory layer (plugins/plugin_utils/_ldap/)
 imports ldap3, the codecs and the naming rules depend on nothing, an action is a shell over plugin_utils/_tasks,
-the objects layer sits below the tasks, and no filter imports another."""
+the objects layer and the doctor's checks sit below the tasks, and no filter imports another."""
 
 from __future__ import annotations
 
@@ -89,6 +89,20 @@ def test_the_objects_layer_imports_no_task_and_no_plugin_above_it(path):
     above = [name for name in imported_modules(path)
              if name.startswith((TASKS, OWN_ACTIONS, 'ansible_collections.wincontainers.gmsa.plugins.filter'))]
     assert not above, '%s imports %s' % (path.name, above)
+
+
+DOCTOR = sorted((PLUGINS / 'plugin_utils' / '_doctor').glob('*.py'))
+
+
+@pytest.mark.parametrize('path', DOCTOR, ids=lambda path: path.name)
+def test_the_doctor_checks_import_no_task_and_no_plugin_above_them(path):
+    above = [name for name in imported_modules(path)
+             if name.startswith((TASKS, OWN_ACTIONS, 'ansible_collections.wincontainers.gmsa.plugins.filter'))]
+    assert not above, '%s imports %s; the doctor task runs the checks, not the other way round' % (path.name, above)
+
+
+def test_the_doctor_checks_are_seen():
+    assert PLUGINS / 'plugin_utils' / '_doctor' / '_dns.py' in DOCTOR
 
 
 FILTERS = sorted((PLUGINS / 'filter').glob('*.py'))
