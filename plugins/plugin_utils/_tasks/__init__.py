@@ -33,6 +33,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._options
     given,
     validation_line,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._report import REPORT_OPTIONS, report
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._service_account import (
     SERVICE_ACCOUNT_OPTIONS,
     ensure_service_account,
@@ -42,7 +43,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._verify 
 
 __all__ = [
     'APPLICATION_OPTIONS', 'CREDENTIAL_SPEC_OPTIONS', 'DOMAIN_INFO_OPTIONS', 'GROUP_OPTIONS', 'KDS_ROOT_KEY_OPTIONS', 'Mode', 'Options',
-    'SERVICE_ACCOUNT_OPTIONS', 'USER_OPTIONS', 'VERIFY_OPTIONS', 'domain_info', 'ensure_application', 'ensure_credential_spec',
-    'ensure_group', 'ensure_kds_root_key', 'ensure_service_account', 'ensure_user', 'given', 'validation_line',
+    'REPORT_OPTIONS', 'SERVICE_ACCOUNT_OPTIONS', 'USER_OPTIONS', 'VERIFY_OPTIONS', 'domain_info', 'ensure_application', 'ensure_credential_spec',
+    'ensure_group', 'ensure_kds_root_key', 'ensure_service_account', 'ensure_user', 'given', 'report', 'validation_line',
     'verify_account',
 ]
