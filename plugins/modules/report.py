@@ -151,7 +151,7 @@ report:
           type: str
         kds_root_key:
           description: The KDS root key of its current password, C({id, exists}); C(exists) is null when there is
-            no key identifier.
+            no key identifier or the bind account can see no KDS root key (their attributes are confidential).
           type: dict
         applications:
           description: Names of the applications of O(applications) that use it, as theirs or as an additional account.

@@ -63,8 +63,7 @@ def account_row(collected, account, application_names, now):
         'password_last_set': iso(account.password_last_set),
         'next_rollover': iso(account.password_last_set + timedelta(days=account.password_interval_days))
         if account.password_last_set else None,
-        'kds_root_key': {'id': account.root_key_id,
-                         'exists': account.root_key_id.lower() in collected.root_key_ids if account.root_key_id else None},
+        'kds_root_key': {'id': account.root_key_id, 'exists': key_exists(collected, account.root_key_id)},
         'applications': application_names,
         'aces': [dict(graph.principal(entry.sid).as_dict() if entry.sid else {'name': None, 'sid': None},
                       ace=entry.index, access=entry.word, covers_read=entry.covers_read)
@@ -75,6 +74,14 @@ def account_row(collected, account, application_names, now):
     }
     row['problems'] = problems_of(row, account)
     return row
+
+
+def key_exists(collected, key_id):
+    """Whether the forest still has the KDS root key ``key_id``; None when unknown: no key identifier, or no key
+    visible at all (their attributes are confidential, and a forest with gMSAs has at least one)."""
+    if not key_id or not collected.root_key_ids:
+        return None
+    return key_id.lower() in collected.root_key_ids
 
 
 def _by_name(item):

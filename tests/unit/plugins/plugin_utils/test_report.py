@@ -110,7 +110,7 @@ class Facts:
 
 def account(name, entries, spns=(), key='4bf3e1ba-888a-4fcf-b8d0-334ec3029f2d'):
     return Account(name=name, sam_account_name=name + '$', dn='CN=%s,CN=Managed Service Accounts,DC=x' % name,
-                   sid=DOMAIN + str(3000 + len(name)), enabled=True, dns_hostname=name + '.gmsa.test',
+                   sid=DOMAIN + str(3000 + sum(map(ord, name))), enabled=True, dns_hostname=name + '.gmsa.test',
                    spns=tuple(spns), encryption_types=('aes128', 'aes256'), password_interval_days=30,
                    password_last_set=datetime(2026, 11, 20, tzinfo=timezone.utc), root_key_id=key,
                    entries=tuple(entries))
@@ -216,3 +216,10 @@ def test_the_filters_refuse_what_is_not_a_report():
     with pytest.raises(AnsibleFilterError, match='gmsa_report_html: give the report key'):
         filters['gmsa_report_html']({'changed': False})
     assert filters['gmsa_report_markdown'](sample_report()).startswith('# gMSA report: gmsa.test')
+
+
+def test_a_key_is_not_visible_rather_than_gone_when_no_key_can_be_read():
+    state = collected([account('web', [])])
+    state.root_key_ids = []
+    web = build_report(state, state.accounts, None, None, NOW)['service_accounts'][0]
+    assert web['kds_root_key']['exists'] is None and not any('KDS' in problem for problem in web['problems'])
