@@ -176,6 +176,7 @@ LEDGER_NAME = 'wincontainers-gmsa-files.txt'
 LEDGER_HEADER = ('# Credential spec files written by the wincontainers.gmsa collection.\n'
                  '# It removes a file listed here once no application uses it; other files are left alone.\n')
 
+
 def ledger_text(names):
     unique = {name.lower(): name for name in names}
     return LEDGER_HEADER + ''.join('%s\n' % unique[key] for key in sorted(unique))

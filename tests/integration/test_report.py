@@ -34,6 +34,7 @@ BULK = 500
 BULK_GROUPS = 25
 OPERATION_BOUND = 20
 IN_CHAIN = '1.2.840.113556.1.4.1941'
+FOREIGN_SID = 'S-1-5-21-1-2-3-1000'  # of no domain of this forest: the DC keeps it as a foreign security principal
 
 
 # ------------------------------------------------------------ building the forest from the test side
@@ -78,10 +79,12 @@ def user(lab, name, control=0x202, **attributes):
     return [users_dn(lab, name), 'user', dict(sAMAccountName=name, userAccountControl=str(control), **attributes)]
 
 
-def group(lab, name, members=(), **attributes):
+def group(lab, name, members=(), member_sids=(), **attributes):
+    """A domain local group; ``member_sids`` are members by SID (<SID=...>), for which the DC makes foreign
+    security principals."""
     attributes = dict(sAMAccountName=name, groupType=str(-2147483644), **attributes)
-    if members:
-        attributes['member'] = [users_dn(lab, member) for member in members]
+    if members or member_sids:
+        attributes['member'] = [users_dn(lab, member) for member in members] + ['<SID=%s>' % sid for sid in member_sids]
     return [users_dn(lab, name), 'group', attributes]
 
 
@@ -101,13 +104,14 @@ def add_spn_beneath_the_dc(lab, dn, spn):
 
 
 def build_scenario(lab):
-    """alice in Tier3 in Tier2 in Tier1; carol in Tier2 but denied by the first entry; a deleted user's SID; bob
+    """alice in Tier3 in Tier2 in Tier1; carol in Tier2 but denied by the first entry; a foreign SID in Tier1; a
+    deleted user's SID; bob
     holding rptweb's http SPN too; the group of a gMSA that is gone; a portable user left disabled and expiring."""
     gone = ldap_objects(lab, adds=[user(lab, 'rptformer')], sids_of=[users_dn(lab, 'rptformer')],
                         deletes=[users_dn(lab, 'rptformer')])[users_dn(lab, 'rptformer')]
     ldap_objects(lab, adds=[user(lab, 'rptalice'), user(lab, 'rptcarol'), user(lab, 'rptbob')], )
     ldap_objects(lab, adds=[group(lab, 'rptTier3', ['rptalice']), group(lab, 'rptTier2', ['rptTier3', 'rptcarol']),
-                            group(lab, 'rptTier1', ['rptTier2']),
+                            group(lab, 'rptTier1', ['rptTier2'], member_sids=[FOREIGN_SID]),
                             group(lab, 'rptgoneHosts',
                                   description='Container hosts allowed to retrieve the password of the rptgone gMSA'),
                             user(lab, 'rptapp-ccg', description='ccg.exe identity of the container hosts outside the '
@@ -206,6 +210,14 @@ def test_the_readers_are_the_accounts_the_dc_finds_in_the_chain(rptweb_report, r
     row = row_of(rptweb_report, 'rptweb')
     accounts = {item['name'] for item in row['readers'] + row['denied'] if item['kind'] == 'user'}
     assert accounts == in_chain_accounts(report_lab, 'rptTier1') == {'rptalice', 'rptcarol'}
+
+
+def test_a_foreign_security_principal_reads_as_such_through_its_group(rptweb_report):
+    row = row_of(rptweb_report, 'rptweb')
+    foreign = by_name(row['readers'])[FOREIGN_SID]
+    assert (foreign['kind'], foreign['path'], foreign['ace']) == ('foreign security principal',
+                                                                  [FOREIGN_SID, 'rptTier1'], 2)
+    assert foreign['dn'].startswith('CN=%s,CN=ForeignSecurityPrincipals,' % FOREIGN_SID)
 
 
 def test_a_sid_that_no_longer_resolves_appears_as_such(rptweb_report, report_lab):

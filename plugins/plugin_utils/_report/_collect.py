@@ -48,6 +48,8 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._report._reader
     FOREIGN,
     GROUP,
     UNRESOLVED,
+    WELL_KNOWN,
+    WELL_KNOWN_NAMES,
     Entry,
     Graph,
     Principal,
@@ -197,13 +199,14 @@ def _sid_of(entry):
 
 
 def _add_principal(graph, entry):
-    classes = entry.texts('objectClass')
-    kind = kind_of(classes)
+    sid = _sid_of(entry)
+    kind = kind_of(entry.texts('objectClass'))
     if kind.lower() == 'foreignsecurityprincipal':
-        kind = FOREIGN
+        # Domains keep an object for some well-known SIDs too (Authenticated Users): they keep their own name.
+        kind = WELL_KNOWN if sid in WELL_KNOWN_NAMES else FOREIGN
     control = entry.integer('userAccountControl')
-    principal = Principal(sid=_sid_of(entry), name=entry.text('sAMAccountName') or entry.text('cn') or entry.dn,
-                          kind=GROUP if kind == 'group' else kind, dn=entry.dn,
+    name = WELL_KNOWN_NAMES.get(sid) or entry.text('sAMAccountName') or entry.text('cn') or entry.dn
+    principal = Principal(sid=sid, name=name, kind=GROUP if kind == 'group' else kind, dn=entry.dn,
                           enabled=None if control is None else is_enabled(control))
     graph.principals[principal.sid] = principal
     return principal

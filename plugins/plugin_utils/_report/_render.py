@@ -57,9 +57,9 @@ def loose_end_lines(report):
 
 def table_cells(row):
     """The cells of one gMSA's row, as text, in COLUMNS order."""
+    duplicates = '; '.join('%s: %s' % (item['spn'], ', '.join(item['holders'])) for item in row['duplicate_spns'])
     return [row['name'], '; '.join(readers_text(row)) or '(none)', '; '.join(denied_text(row)) or '-',
-            ', '.join(row['spns']) or '-', '; '.join('%s: %s' % (item['spn'], ', '.join(item['holders']))
-                                                   for item in row['duplicate_spns']) or '-',
+            ', '.join(row['spns']) or '-', duplicates or '-',
             row['dns_hostname'] or '-', ', '.join(row['encryption_types']) or '-',
             '%d days' % row['password_interval_days'], row['password_last_set'] or '-', row['next_rollover'] or '-',
             kds_text(row), ', '.join(row['applications']) or '-', '; '.join(row['problems']) or '-']
@@ -113,8 +113,8 @@ def html_page(report):
     title = 'gMSA report: %s' % report['domain']['dns_name']
     parts = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">', '<title>%s</title>' % _h(title),
              '<style>%s</style></head><body>' % STYLE, '<h1>%s</h1>' % _h(title),
-             '<p>Generated %s. Duplicate SPNs looked for in the %s.</p>' % (_h(report['generated']),
-                                                                           _h(report['spn_scope']))]
+             '<p>Generated %s. Duplicate SPNs looked for in the %s.</p>'
+             % (_h(report['generated']), _h(report['spn_scope']))]
     parts += ['<p class="warning">%s</p>' % _h(warning) for warning in report['warnings']]
     parts += ['<h2>Who reads what</h2>', _legend(), svg_picture(report['graph']), '<h2>Service accounts</h2>',
               _table(report['service_accounts']), '<h2>Loose ends</h2>']
@@ -199,8 +199,8 @@ def edge_path(start_x, start_top, end_x, end_top):
     start_y, end_y = start_top + NODE_HEIGHT / 2, end_top + NODE_HEIGHT / 2
     if end_x - start_x <= COLUMN_WIDTH:
         middle = (start_x + end_x) / 2
-        return 'M%.0f,%.0f C%.0f,%.0f %.0f,%.0f %.0f,%.0f' % (start_x, start_y, middle, start_y, middle, end_y,
-                                                            end_x, end_y)
+        return ('M%.0f,%.0f C%.0f,%.0f %.0f,%.0f %.0f,%.0f'
+                % (start_x, start_y, middle, start_y, middle, end_y, end_x, end_y))
     gap = start_top + (NODE_HEIGHT + ROW_HEIGHT) / 2
     turn = (COLUMN_WIDTH - NODE_WIDTH) / 2
     return ('M%.0f,%.0f C%.0f,%.0f %.0f,%.0f %.0f,%.0f L%.0f,%.0f C%.0f,%.0f %.0f,%.0f %.0f,%.0f'

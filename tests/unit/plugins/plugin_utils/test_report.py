@@ -223,3 +223,19 @@ def test_a_key_is_not_visible_rather_than_gone_when_no_key_can_be_read():
     state.root_key_ids = []
     web = build_report(state, state.accounts, None, None, NOW)['service_accounts'][0]
     assert web['kds_root_key']['exists'] is None and not any('KDS' in problem for problem in web['problems'])
+
+
+def test_a_well_known_sid_the_domain_keeps_an_object_for_keeps_its_name():
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import Entry as LdapEntry, sid_to_bytes
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._report._collect import _add_principal
+
+    graph = Graph()
+    for sid in ('S-1-5-11', DOMAIN + '1000'):
+        entry = LdapEntry('CN=%s,CN=ForeignSecurityPrincipals,DC=x' % sid, {
+            'objectClass': [b'top', b'foreignSecurityPrincipal'], 'objectSid': [sid_to_bytes(sid)],
+            'cn': [sid.encode()]})
+        _add_principal(graph, entry)
+    assert [(principal.name, principal.kind) for principal in graph.principals.values()] == [
+        ('Authenticated Users', 'well-known'), (DOMAIN + '1000', 'foreign security principal')]
+    readers, _denied = evaluate([Entry(1, True, 'S-1-5-11', True)], graph)
+    assert [decision.principal.name for decision in readers] == ['Authenticated Users']
