@@ -175,7 +175,7 @@ report:
           elements: dict
         denied:
           description: Principals an allow entry names (directly or through groups) that a deny entry before it
-            removes, as in RV(report.service_accounts.readers) with C(allowed_by) the allow they lose.
+            removes, as in RV(report.service_accounts[].readers) with C(allowed_by) the allow they lose.
           type: list
           elements: dict
         unresolved:

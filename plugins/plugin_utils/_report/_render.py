@@ -56,13 +56,12 @@ def loose_end_lines(report):
 
 
 def table_cells(row):
-    """The cells of one gMSA's row, as text, in COLUMNS order."""
-    duplicates = '; '.join('%s: %s' % (item['spn'], ', '.join(item['holders'])) for item in row['duplicate_spns'])
-    return [row['name'], '; '.join(readers_text(row)) or '(none)', '; '.join(denied_text(row)) or '-',
-            ', '.join(row['spns']) or '-', duplicates or '-',
-            row['dns_hostname'] or '-', ', '.join(row['encryption_types']) or '-',
-            '%d days' % row['password_interval_days'], row['password_last_set'] or '-', row['next_rollover'] or '-',
-            kds_text(row), ', '.join(row['applications']) or '-', '; '.join(row['problems']) or '-']
+    """The cells of one gMSA's row in COLUMNS order, each a list of lines."""
+    return [[row['name']], readers_text(row) or ['(none)'], denied_text(row) or ['-'], row['spns'] or ['-'],
+            ['%s: %s' % (item['spn'], ', '.join(item['holders'])) for item in row['duplicate_spns']] or ['-'],
+            [row['dns_hostname'] or '-'], [', '.join(row['encryption_types']) or '-'],
+            ['%d days' % row['password_interval_days']], [row['password_last_set'] or '-'],
+            [row['next_rollover'] or '-'], [kds_text(row)], row['applications'] or ['-'], row['problems'] or ['-']]
 
 
 COLUMNS = ['gMSA', 'readers (path, ACE)', 'denied', 'SPNs', 'duplicate SPNs', 'DNS host name', 'encryption',
@@ -79,7 +78,8 @@ def markdown(report):
              'Generated %s. Duplicate SPNs looked for in the %s.' % (report['generated'], report['spn_scope']), '']
     lines += ['- %s' % _md(warning) for warning in report['warnings']]
     lines += ['## Service accounts', '', '| %s |' % ' | '.join(COLUMNS), '|' + ' --- |' * len(COLUMNS)]
-    lines += ['| %s |' % ' | '.join(_md(cell) for cell in table_cells(row)) for row in report['service_accounts']]
+    lines += ['| %s |' % ' | '.join(_md('; '.join(cell)) for cell in table_cells(row))
+              for row in report['service_accounts']]
     lines += ['', '## Who reads each password', '']
     for row in report['service_accounts']:
         lines.append('### %s' % _md(row['name']))
@@ -136,7 +136,7 @@ def _table(rows):
     head = '<tr>%s</tr>' % ''.join('<th>%s</th>' % _h(column) for column in COLUMNS)
     body = ''.join('<tr class="gmsa-row%s" data-gmsa="%s">%s</tr>' % (
         ' problem' if row['problems'] else '', _h(row['name']),
-        ''.join('<td>%s</td>' % _h(cell) for cell in table_cells(row))) for row in rows)
+        ''.join('<td>%s</td>' % '<br>'.join(_h(line) for line in cell) for cell in table_cells(row))) for row in rows)
     return '<table id="service-accounts">%s%s</table>' % (head, body)
 
 

@@ -239,3 +239,19 @@ def test_a_well_known_sid_the_domain_keeps_an_object_for_keeps_its_name():
         ('Authenticated Users', 'well-known'), (DOMAIN + '1000', 'foreign security principal')]
     readers, _denied = evaluate([Entry(1, True, 'S-1-5-11', True)], graph)
     assert [decision.principal.name for decision in readers] == ['Authenticated Users']
+
+
+@pytest.mark.parametrize('params, field, words', [
+    ({'names': ['a' * 16]}, 'names', 'at most 15 characters'),
+    ({'applications': [{'name': 'web', 'colour': 'red'}]}, 'applications', 'web: unknown key colour'),
+    ({'credential_spec_ledgers': {'host01': ['gmsa_web.json']}}, 'credential_spec_ledgers', 'the ledger of host01'),
+])
+def test_bad_input_is_one_line_naming_its_option_before_anything_is_read(params, field, words):
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks import report
+
+    options = dict({'names': None, 'applications': None, 'credential_spec_ledgers': None}, **params)
+    with pytest.raises(ADInputError) as raised:
+        report(None, options, None)
+    assert str(raised.value).startswith('%s: ' % field) and words in str(raised.value)
+    assert '\n' not in str(raised.value)
