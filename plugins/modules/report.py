@@ -93,6 +93,7 @@ report:
     domain:
       description: The domain's C(dns_name), C(netbios_name) and C(forest_dns_name).
       type: dict
+      sample: {dns_name: contoso.com, netbios_name: CONTOSO, forest_dns_name: contoso.com}
     generated:
       description: When the report was made (ISO 8601, UTC).
       type: str
@@ -118,26 +119,33 @@ report:
         dn:
           description: Distinguished name.
           type: str
+          sample: CN=WebApp01,CN=Managed Service Accounts,DC=contoso,DC=com
         sid:
           description: Security identifier.
           type: str
+          sample: S-1-5-21-3623811015-3361044348-30300820-1106
         enabled:
           description: Whether the account is enabled.
           type: bool
+          sample: true
         dns_hostname:
           description: The DNS host name.
           type: str
+          sample: WebApp01.contoso.com
         spns:
           description: Service principal names.
           type: list
+          sample: [host/WebApp01, host/WebApp01.contoso.com]
           elements: str
         duplicate_spns:
           description: Each of its SPNs another account of the forest holds, as C({spn, holders}) (holders are DNs).
           type: list
+          sample: [{spn: http/web.contoso.com, holders: ['CN=svc-web,OU=Service,DC=contoso,DC=com']}]
           elements: dict
         encryption_types:
           description: Kerberos encryption types (C(rc4), C(aes128), C(aes256)).
           type: list
+          sample: [aes128, aes256]
           elements: str
         password_interval_days:
           description: msDS-ManagedPasswordInterval.
@@ -146,22 +154,27 @@ report:
         password_last_set:
           description: When the current password was set (pwdLastSet, ISO 8601, UTC).
           type: str
+          sample: '2026-11-20T08:00:00Z'
         next_rollover:
           description: When the password changes next, pwdLastSet plus the interval (ISO 8601, UTC).
           type: str
+          sample: '2026-12-20T08:00:00Z'
         kds_root_key:
           description: The KDS root key of its current password, C({id, exists}); C(exists) is null when there is
             no key identifier or the bind account can see no KDS root key (their attributes are confidential).
           type: dict
+          sample: {id: 3c8d6b7e-0c4f-4f6b-a1b2-9d8e7f6a5b4c, exists: true}
         applications:
           description: Names of the applications of O(applications) that use it, as theirs or as an additional account.
           type: list
+          sample: [WebApp01]
           elements: str
         aces:
           description: The entries of msDS-GroupMSAMembership in order, each C({ace, access, name, sid, kind, dn,
             covers_read}); C(ace) counts from 1, C(access) is C(allow) or C(deny), C(covers_read) whether it grants or
             denies reading the password.
           type: list
+          sample: [{ace: 1, access: allow, name: WebApp01Hosts, sid: S-1-5-21-3623811015-3361044348-30300820-1107, kind: group, dn: 'CN=WebApp01Hosts,CN=Users,DC=contoso,DC=com', covers_read: true}]
           elements: dict
         readers:
           description:
@@ -172,21 +185,25 @@ report:
             - Foreign security principals, SIDs that resolve to no object (kind C(unresolved SID)) and well-known SIDs
               such as Everyone are readers of their own kind, not expanded.
           type: list
+          sample: [{name: HOST01$, sid: S-1-5-21-3623811015-3361044348-30300820-1108, kind: computer, dn: 'CN=HOST01,CN=Computers,DC=contoso,DC=com', ace: 1, access: allow, path: [HOST01$, WebApp01Hosts], text: 'HOST01$ → WebApp01Hosts (ACE 1: allow)'}]
           elements: dict
         denied:
           description: Principals an allow entry names (directly or through groups) that a deny entry before it
             removes, as in RV(report.service_accounts[].readers) with C(allowed_by) the allow they lose.
           type: list
+          sample: []
           elements: dict
         unresolved:
           description: The principals its entries name that are no account of the domain (foreign security
             principals, unresolved and well-known SIDs).
           type: list
+          sample: [{name: S-1-5-21-3623811015-3361044348-30300820-1999, sid: S-1-5-21-3623811015-3361044348-30300820-1999, kind: unresolved SID, dn: null}]
           elements: dict
         problems:
           description: What needs looking at, in words (nobody reads it, a duplicate SPN, its KDS root key gone, a SID
             that resolves to nothing, disabled).
           type: list
+          sample: ['http/web.contoso.com is also held by CN=svc-web,OU=Service,DC=contoso,DC=com']
           elements: str
     loose_ends:
       description: The fleet's loose ends.
@@ -196,28 +213,34 @@ report:
           description: Groups of a gMSA (the inventory's, or described so by the service_accounts role) whose gMSA is
             gone, C({name, dn, gmsa}).
           type: list
+          sample: [{name: OldAppHosts, dn: 'CN=OldApp Authorized Hosts,CN=Users,DC=contoso,DC=com', gmsa: OldApp}]
           elements: dict
         portable_users:
           description: Portable users (the inventory's, or described so by the role) in no group, disabled, or whose
             password expires, C({name, dn, application, problems}).
           type: list
+          sample: [{name: Reports-ccg, dn: 'CN=Reports-ccg,CN=Users,DC=contoso,DC=com', application: Reports, problems: [password expires]}]
           elements: dict
         undescribed_service_accounts:
           description: Names of the reported gMSAs no application describes; null without O(applications).
           type: list
+          sample: [LegacySvc]
           elements: str
         stale_credential_spec_files:
           description: Files a ledger of O(credential_spec_ledgers) lists for gMSAs the domain does not have,
             C({host, file, gmsa}).
           type: list
+          sample: [{host: host01.contoso.com, file: contoso_oldapp.json, gmsa: oldapp}]
           elements: dict
     graph:
       description: Who reads what, for the picture - C(nodes) C({id, name, kind, depth}) (depth 0 for gMSAs, 1 for
         the principals an entry names, one more per level of nesting) and C(edges) C({from, to, kind}) with kind
         C(allow), C(deny) (with C(ace)) or C(member).
       type: dict
+      sample: {nodes: [{id: S-1-5-21-3623811015-3361044348-30300820-1106, name: WebApp01, kind: gMSA, depth: 0}], edges: []}
     warnings:
       description: What limited the report (the global catalog out of reach).
       type: list
+      sample: []
       elements: str
 '''
