@@ -174,7 +174,9 @@ report:
             covers_read}); C(ace) counts from 1, C(access) is C(allow) or C(deny), C(covers_read) whether it grants or
             denies reading the password.
           type: list
-          sample: [{ace: 1, access: allow, name: WebApp01Hosts, sid: S-1-5-21-3623811015-3361044348-30300820-1107, kind: group, dn: 'CN=WebApp01Hosts,CN=Users,DC=contoso,DC=com', covers_read: true}]
+          sample:
+            - {ace: 1, access: allow, name: WebApp01Hosts, sid: S-1-5-21-3623811015-3361044348-30300820-1107,
+               kind: group, dn: 'CN=WebApp01Hosts,CN=Users,DC=contoso,DC=com', covers_read: true}
           elements: dict
         readers:
           description:
@@ -185,7 +187,10 @@ report:
             - Foreign security principals, SIDs that resolve to no object (kind C(unresolved SID)) and well-known SIDs
               such as Everyone are readers of their own kind, not expanded.
           type: list
-          sample: [{name: HOST01$, sid: S-1-5-21-3623811015-3361044348-30300820-1108, kind: computer, dn: 'CN=HOST01,CN=Computers,DC=contoso,DC=com', ace: 1, access: allow, path: [HOST01$, WebApp01Hosts], text: 'HOST01$ → WebApp01Hosts (ACE 1: allow)'}]
+          sample:
+            - {name: HOST01$, sid: S-1-5-21-3623811015-3361044348-30300820-1108, kind: computer,
+               dn: 'CN=HOST01,CN=Computers,DC=contoso,DC=com', ace: 1, access: allow, path: [HOST01$, WebApp01Hosts],
+               text: 'HOST01$ → WebApp01Hosts (ACE 1: allow)'}
           elements: dict
         denied:
           description: Principals an allow entry names (directly or through groups) that a deny entry before it
