@@ -163,26 +163,38 @@ def membership_graph(directory, sids):
 
     The SIDs are found in chunks; then each level of nesting is one round of chunked searches for the members
     the groups of the level before have, so the number of searches grows with the depth, not with the groups."""
-    graph = Graph()
+    graph, seen = Graph(), set()
     level = _principal_entries(directory, 'objectSid', [escape_filter_bytes(sid_to_bytes(sid)) for sid in sorted(sids)])
-    seen = set()
     while level:
-        groups = [(_add_principal(graph, entry), entry) for entry in level]
-        seen.update(dn_key(entry.dn) for entry in level)
-        parents = {}
-        for principal, entry in groups:
-            if principal.is_group:
-                for member_dn in read_members(directory, entry):
-                    parents.setdefault(dn_key(member_dn), (member_dn, []))[1].append(principal.sid)
-        wanted = [dn for key, (dn, _groups) in parents.items() if key not in seen]
-        level = _principal_entries(directory, 'distinguishedName', [escape_filter_value(dn) for dn in wanted])
-        found = {dn_key(entry.dn): _sid_of(entry) for entry in level}
-        found.update({dn_key(principal.dn): principal.sid for principal in graph.principals.values() if principal.dn})
-        for key, (dn, group_sids) in parents.items():
-            member_sid = found.get(key) or _unresolved_member(graph, dn)
-            for group_sid in group_sids:
-                graph.add_edge(member_sid, group_sid)
+        parents = _members_of_level(directory, graph, level, seen)
+        level = _principal_entries(directory, 'distinguishedName',
+                                   [escape_filter_value(dn) for key, (dn, _groups) in parents.items() if key not in seen])
+        _link_members(graph, parents, level)
     return graph
+
+
+def _members_of_level(directory, graph, level, seen):
+    """The principals of ``level`` added to ``graph``, and the members of its groups: {DN key: (DN, SIDs of the
+    groups of the level it is a direct member of)}."""
+    parents = {}
+    for entry in level:
+        principal = _add_principal(graph, entry)
+        seen.add(dn_key(entry.dn))
+        if principal.is_group:
+            for member_dn in read_members(directory, entry):
+                parents.setdefault(dn_key(member_dn), (member_dn, []))[1].append(principal.sid)
+    return parents
+
+
+def _link_members(graph, parents, found):
+    """The edges member -> group of ``parents``, members known by SID from the graph or from ``found`` (the next
+    level, read), else by DN as unresolved."""
+    sids = {dn_key(principal.dn): principal.sid for principal in graph.principals.values() if principal.dn}
+    sids.update((dn_key(entry.dn), _sid_of(entry)) for entry in found)
+    for key, (dn, group_sids) in parents.items():
+        member_sid = sids.get(key) or _unresolved_member(graph, dn)
+        for group_sid in group_sids:
+            graph.add_edge(member_sid, group_sid)
 
 
 def _principal_entries(directory, attribute, values):

@@ -255,3 +255,50 @@ def test_bad_input_is_one_line_naming_its_option_before_anything_is_read(params,
         report(None, options, None)
     assert str(raised.value).startswith('%s: ' % field) and words in str(raised.value)
     assert '\n' not in str(raised.value)
+
+
+class CountingDirectory:
+    """Groups nested ``depth`` deep, ``width`` of them on each level, each with one user; searches counted."""
+
+    def __init__(self, width, depth):
+        from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import Entry as LdapEntry, sid_to_bytes
+
+        self.facts, self.searches, self.entries = Facts(), 0, []
+        self.facts.dn = 'DC=x'
+        for column in range(width):
+            for level in range(depth):
+                members = ['CN=u%d-%d,DC=x' % (column, level)]
+                if level + 1 < depth:
+                    members.append('CN=g%d-%d,DC=x' % (column, level + 1))
+                self.entries.append(LdapEntry('CN=g%d-%d,DC=x' % (column, level), {
+                    'objectClass': [b'top', b'group'], 'objectSid': [sid_to_bytes(self.sid('g', column, level))],
+                    'sAMAccountName': [b'g%d-%d' % (column, level)], 'member': [m.encode() for m in members]}))
+                self.entries.append(LdapEntry('CN=u%d-%d,DC=x' % (column, level), {
+                    'objectClass': [b'top', b'user'], 'objectSid': [sid_to_bytes(self.sid('u', column, level))],
+                    'sAMAccountName': [b'u%d-%d' % (column, level)]}))
+
+    @staticmethod
+    def sid(kind, column, level):
+        return DOMAIN + str((1 if kind == 'g' else 2) * 100000 + column * 100 + level)
+
+    def search(self, base, ldap_filter, attributes):
+        from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import escape_filter_bytes
+
+        self.searches += 1
+        return [entry for entry in self.entries
+                if '(distinguishedName=%s)' % entry.dn in ldap_filter
+                or '(objectSid=%s)' % escape_filter_bytes(entry.raw('objectSid')) in ldap_filter]
+
+
+@pytest.mark.parametrize('width', [1, 450])
+def test_the_membership_graph_takes_searches_by_depth_and_chunk_not_by_group(width):
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._report._collect import CHUNK, membership_graph
+
+    directory = CountingDirectory(width, depth=3)
+    graph = membership_graph(directory, [directory.sid('g', column, 0) for column in range(width)])
+    chunks = -(-width // CHUNK)
+    # The named groups, then per level the members (a group and a user per group): the last level's users end it.
+    assert directory.searches == chunks + 2 * -(-2 * width // CHUNK) + -(-width // CHUNK)
+    user = directory.sid('u', width - 1, 2)
+    assert graph.path(user, directory.sid('g', width - 1, 0)) == [
+        user, directory.sid('g', width - 1, 2), directory.sid('g', width - 1, 1), directory.sid('g', width - 1, 0)]
