@@ -181,14 +181,15 @@ report:
         readers:
           description:
             - >-
-              Every principal that can read the password, C({name, sid, kind, dn, ace, access, path, text}), decided by
-              the first entry in order that matches its token. C(path) goes from the principal through its groups to
+              Every principal that can read the password, C({name, sid, kind, dn, enabled, ace, access, path, text}),
+              decided by the first entry in order that matches its token (C(enabled) is null for what is no account;
+              a disabled account cannot log on to read it). C(path) goes from the principal through its groups to
               the principal of that entry; C(text) is it in words, C(alice → Tier3 → Tier2 → Tier1 (ACE 2: allow)).
             - Foreign security principals, SIDs that resolve to no object (kind C(unresolved SID)) and well-known SIDs
               such as Everyone are readers of their own kind, not expanded.
           type: list
           sample:
-            - {name: HOST01$, sid: S-1-5-21-3623811015-3361044348-30300820-1108, kind: computer,
+            - {name: HOST01$, sid: S-1-5-21-3623811015-3361044348-30300820-1108, kind: computer, enabled: true,
                dn: 'CN=HOST01,CN=Computers,DC=contoso,DC=com', ace: 1, access: allow, path: [HOST01$, WebApp01Hosts],
                text: 'HOST01$ → WebApp01Hosts (ACE 1: allow)'}
           elements: dict

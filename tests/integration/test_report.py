@@ -194,7 +194,7 @@ def test_a_reader_through_three_nested_groups_has_its_path(rptweb_report):
     alice = by_name(row['readers'])['rptalice']
     assert alice['path'] == ['rptalice', 'rptTier3', 'rptTier2', 'rptTier1']
     assert alice['text'] == 'rptalice \u2192 rptTier3 \u2192 rptTier2 \u2192 rptTier1 (ACE 2: allow)'
-    assert alice['kind'] == 'user'
+    assert (alice['kind'], alice['enabled']) == ('user', False)  # made disabled: it has no password
 
 
 def test_a_deny_entry_removes_a_reader(rptweb_report):

@@ -167,7 +167,8 @@ def path_text(graph, path, entry):
 
 
 def decision_as_dict(graph, decision):
-    item = dict(decision.principal.as_dict(), ace=decision.entry.index, access=decision.entry.word,
+    item = dict(decision.principal.as_dict(), enabled=decision.principal.enabled, ace=decision.entry.index,
+                access=decision.entry.word,
                 path=[graph.principal(sid).name for sid in decision.path],
                 text=path_text(graph, decision.path, decision.entry))
     if decision.overruled:
