@@ -14,12 +14,12 @@ from __future__ import annotations
 import ipaddress
 import json
 import ntpath
-import re
 import shlex
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._inventory import gmsa_applications
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._naming import PLAIN_SPEC_FILE, ledger_files
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import known_plugin
 
 DOCUMENTATION = r'''
@@ -175,19 +175,6 @@ AD_POWERSHELL_FEATURE = 'RSAT-AD-PowerShell'
 LEDGER_NAME = 'wincontainers-gmsa-files.txt'
 LEDGER_HEADER = ('# Credential spec files written by the wincontainers.gmsa collection.\n'
                  '# It removes a file listed here once no application uses it; other files are left alone.\n')
-
-# A ledger line may only ever name a plain .json file in the CredentialSpecs folder itself.
-PLAIN_SPEC_FILE = re.compile(r'^[^\\/:*?"<>|]+\.json$', re.IGNORECASE)
-
-
-def ledger_files(text):
-    """File names a ledger lists: one per line; blank lines, comments and anything but a plain .json name ignored."""
-    names = []
-    for line in (text or '').splitlines():
-        name = line.strip()
-        if name and not name.startswith('#') and PLAIN_SPEC_FILE.match(name):
-            names.append(name)
-    return names
 
 
 def ledger_text(names):

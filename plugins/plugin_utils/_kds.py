@@ -21,6 +21,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     datetime_to_filetime,
     describe_missing_rights,
     filetime_to_datetime,
+    guid_to_string,
     iso,
 )
 
@@ -165,6 +166,21 @@ def root_key_of(entry):
         effective_time=filetime_to_datetime(use_start_time) if use_start_time is not None else None,
         entry=entry,
     )
+
+
+# msDS-ManagedPasswordId is a KDS key identifier (MS-GKDI 2.2.4): u32 version, "KDSK", u32 flags, the L0, L1
+# and L2 indexes, then the root key's GUID at byte 24.
+_KEY_ID_MAGIC = b'KDSK'
+_KEY_ID_GUID_AT = 24
+
+
+def root_key_id_of(password_id):
+    """The id (cn) of the KDS root key a gMSA's current password derives from, read from its
+    msDS-ManagedPasswordId; None when there is none or it is not a key identifier."""
+    data = bytes(password_id or b'')
+    if len(data) < _KEY_ID_GUID_AT + 16 or data[4:8] != _KEY_ID_MAGIC:
+        return None
+    return guid_to_string(data[_KEY_ID_GUID_AT:_KEY_ID_GUID_AT + 16])
 
 
 def key_in_use(keys, now):

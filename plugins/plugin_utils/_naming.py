@@ -85,3 +85,28 @@ def computer_account(host_name):
 def credential_spec_file_name(netbios_name, account):
     """The name New-CredentialSpec gives the file in the Docker root's CredentialSpecs folder."""
     return '%s_%s.json' % (netbios_name.lower(), account.rstrip('$').lower())
+
+
+# A ledger line may only ever name a plain .json file in the CredentialSpecs folder itself.
+PLAIN_SPEC_FILE = re.compile(r'^[^\\/:*?"<>|]+\.json$', re.IGNORECASE)
+
+
+def ledger_files(text):
+    """File names the container_host role's ledger lists: one per line; blank lines, comments and anything but a
+    plain .json name ignored."""
+    names = []
+    for line in (text or '').splitlines():
+        name = line.strip()
+        if name and not name.startswith('#') and PLAIN_SPEC_FILE.match(name):
+            names.append(name)
+    return names
+
+
+def account_of_spec_file(netbios_name, file_name):
+    """The gMSA name a credential spec file is named after by credential_spec_file_name, or None when the name
+    does not follow that rule for this domain."""
+    prefix = netbios_name.lower() + '_'
+    lowered = file_name.lower()
+    if not lowered.startswith(prefix) or not lowered.endswith('.json') or len(lowered) <= len(prefix) + 5:
+        return None
+    return lowered[len(prefix):-len('.json')]

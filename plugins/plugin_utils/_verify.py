@@ -20,13 +20,12 @@ from datetime import timedelta
 from typing import List, Optional, Tuple
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import key_in_use, read_root_keys
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import key_in_use, read_root_keys, root_key_id_of
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     Directory,
     DirectoryError,
     SecurityDescriptorError,
     filetime_to_datetime,
-    guid_to_string,
     iso,
     parse_security_descriptor,
     sid_to_string,
@@ -58,9 +57,6 @@ ACCOUNT_ATTRIBUTES = [
 # Every authenticated logon carries these two in its token besides its groups.
 EVERYONE = 'S-1-1-0'
 AUTHENTICATED_USERS = 'S-1-5-11'
-# msDS-ManagedPasswordId is a KDS key identifier (MS-GKDI 2.2.4): the root key GUID sits at byte 24.
-_KEY_ID_MAGIC = b'KDSK'
-_KEY_ID_GUID_AT = 24
 
 CHECK_ORDER = ('kds_root_key', 'account', 'spns', 'spns_unique', 'principal_allowed', 'password_read', 'kerberos_tgt')
 
@@ -181,10 +177,7 @@ class AccountToVerify:
     @property
     def root_key_id(self):
         """The KDS root key the current password derives from, from msDS-ManagedPasswordId."""
-        data = self.password_id
-        if not data or len(data) < _KEY_ID_GUID_AT + 16 or data[4:8] != _KEY_ID_MAGIC:
-            return None
-        return guid_to_string(data[_KEY_ID_GUID_AT:_KEY_ID_GUID_AT + 16])
+        return root_key_id_of(self.password_id)
 
     def as_dict(self):
         return {'name': self.name, 'sam_account_name': self.sam_account_name, 'dn': self.dn,

@@ -74,6 +74,10 @@ class Ace:
         return not self.flags & INHERIT_ONLY and self.object_type is None
 
     @property
+    def allows(self):
+        return self.ace_type in _ALLOWING
+
+    @property
     def grants_read(self):
         return self.ace_type in _ALLOWING and self.applies_to_this_object and bool(self.mask & READ_PROPERTY)
 

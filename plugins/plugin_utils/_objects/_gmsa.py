@@ -372,6 +372,22 @@ def find_spn_holders(directory, spns, own_dn=None):
     return SpnSearch(holders, scope, warning)
 
 
+def spn_holders_in_forest(directory):
+    """Every account of the forest that holds an SPN, with one paged search of the global catalog (of the domain
+    when the catalog cannot be reached): ``holders`` maps each SPN, lower case, to the DNs holding it."""
+    catalog, reason = _global_catalog(directory)
+    searched, base, scope = (catalog, '', 'forest') if catalog else (directory, directory.facts.dn, 'domain')
+    holders = {}
+    for entry in searched.search(base, '(servicePrincipalName=*)', ['servicePrincipalName']):
+        for spn in {value.lower() for value in entry.texts('servicePrincipalName')}:
+            holders.setdefault(spn, []).append(entry.dn)
+    warning = None
+    if reason:
+        warning = ('the global catalog of %s could not be reached (%s); duplicate SPNs were looked for in the domain '
+                   '%s only' % (directory.candidate, reason, directory.facts.dns_name))
+    return SpnSearch(holders, scope, warning)
+
+
 def _global_catalog(directory):
     """A bound connection to the global catalog port of the same DC with the same TLS and bind, or (None, why not)."""
     settings = directory.settings

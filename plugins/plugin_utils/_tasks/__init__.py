@@ -38,6 +38,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._options
     given,
     validation_line,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._report import REPORT_OPTIONS, report
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._service_account import (
     SERVICE_ACCOUNT_OPTIONS,
     ensure_service_account,
@@ -46,8 +47,9 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._user im
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._verify import VERIFY_OPTIONS, verify_account
 
 __all__ = [
-    'APPLICATION_OPTIONS', 'CREDENTIAL_SPEC_OPTIONS', 'DOCTOR_OPTIONS', 'DOMAIN_INFO_OPTIONS', 'GROUP_OPTIONS', 'KDS_ROOT_KEY_OPTIONS', 'Mode', 'Options',
-    'SERVICE_ACCOUNT_OPTIONS', 'USER_OPTIONS', 'VERIFY_OPTIONS', 'doctor', 'doctor_unbound', 'domain_info', 'ensure_application', 'ensure_credential_spec',
-    'ensure_group', 'ensure_kds_root_key', 'ensure_service_account', 'ensure_user', 'given', 'validation_line',
+    'APPLICATION_OPTIONS', 'CREDENTIAL_SPEC_OPTIONS', 'DOCTOR_OPTIONS', 'DOMAIN_INFO_OPTIONS', 'GROUP_OPTIONS',
+    'KDS_ROOT_KEY_OPTIONS', 'Mode', 'Options', 'REPORT_OPTIONS', 'SERVICE_ACCOUNT_OPTIONS', 'USER_OPTIONS',
+    'VERIFY_OPTIONS', 'doctor', 'doctor_unbound', 'domain_info', 'ensure_application', 'ensure_credential_spec',
+    'ensure_group', 'ensure_kds_root_key', 'ensure_service_account', 'ensure_user', 'given', 'report', 'validation_line',
     'verify_account',
 ]

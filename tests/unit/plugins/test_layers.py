@@ -117,3 +117,27 @@ def test_a_filter_imports_no_other_filter(path):
 
 def test_the_naming_rules_are_pure():
     assert set(imported_modules(PLUGINS / 'plugin_utils' / '_naming.py')) <= {'__future__', 're'}
+
+
+REPORT = PLUGINS / 'plugin_utils' / '_report'
+OWN = 'ansible_collections.wincontainers.gmsa.plugins.plugin_utils.'
+# The report's evaluation, data and rendering are pure: only _collect reads the directory.
+PURE_REPORT = {'_readers.py': set(), '_build.py': {OWN + '_naming', OWN + '_report._readers'},
+               '_render.py': set()}
+
+
+@pytest.mark.parametrize('name', sorted(PURE_REPORT))
+def test_the_report_is_pure_but_for_its_reading(name):
+    standard = {'__future__', 'collections', 'dataclasses', 'datetime', 'html', 'typing'}
+    assert set(imported_modules(REPORT / name)) <= standard | PURE_REPORT[name]
+
+
+@pytest.mark.parametrize('path', sorted(REPORT.glob('*.py')), ids=lambda path: path.name)
+def test_the_report_imports_no_task_and_no_plugin_above_it(path):
+    above = [name for name in imported_modules(path)
+             if name.startswith((TASKS, OWN_ACTIONS, 'ansible_collections.wincontainers.gmsa.plugins.filter'))]
+    assert not above, '%s imports %s' % (path.name, above)
+
+
+def test_the_walk_sees_the_report():
+    assert set(PURE_REPORT) | {'__init__.py', '_collect.py'} == {path.name for path in REPORT.glob('*.py')}
