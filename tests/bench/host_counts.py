@@ -59,8 +59,8 @@ def domain_joined_host(names):
 
 def host_outside_the_domain(names):
     clsid = PLUGINS['rancher']
-    state = outside_the_domain(host_state(registry={COM_CLASS.lower() % clsid.lower(): {'path': COM_CLASS % clsid,
-                                                                                         'properties': {}}}))
+    com_class = {'path': COM_CLASS % clsid, 'properties': {}}
+    state = outside_the_domain(host_state(registry={com_class['path'].lower(): com_class}))
     return (state, [outside(name, 'rancher') for name in names],
             {name: credential_spec(name, 'rancher') for name in names})
 
