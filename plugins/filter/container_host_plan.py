@@ -162,6 +162,13 @@ _value:
     ledger:
       description: Ledger text once the stale files are gone.
       type: str
+    spec_folder_files:
+      description:
+        - What the role's one write into the C(CredentialSpecs) folder does, in order, each with C(name) and
+          C(content) (null to remove the file) - the credential specs, the ledger with the new files, the stale
+          files removed, the ledger without them (only when there are stale files).
+      type: list
+      elements: dict
     smoke_tests:
       description: Containers to run for the smoke test, each with C(application), C(file_name) and C(domain).
       type: list
@@ -180,6 +187,21 @@ LEDGER_HEADER = ('# Credential spec files written by the wincontainers.gmsa coll
 def ledger_text(names):
     unique = {name.lower(): name for name in names}
     return LEDGER_HEADER + ''.join('%s\n' % unique[key] for key in sorted(unique))
+
+
+def spec_folder_files(wanted, stale, ledger_written, ledger):
+    """The steps of the one write into the CredentialSpecs folder, in the order that keeps the ledger true.
+
+    The ledger grows only once the new files are written, so a write refused halfway leaves it naming files that
+    are there. A run that stops after writing a file and before recording it leaves a file the next run records;
+    one that stops after removing a stale file and before the last step leaves its name, which the next run drops.
+    """
+    steps = [{'name': spec['file_name'], 'content': spec['json']} for spec in wanted]
+    steps.append({'name': LEDGER_NAME, 'content': ledger_written})
+    if stale:
+        steps += [{'name': name, 'content': None} for name in stale]
+        steps.append({'name': LEDGER_NAME, 'content': ledger})
+    return steps
 
 
 def plugin_guid(application):
@@ -336,6 +358,8 @@ def container_host_plan(applications, credential_specs, group_names, domain_memb
     recorded = ledger_files(ledger)
     stale = [name for name in recorded if name.lower() not in wanted_names]
     features = [CONTAINERS_FEATURE] + ([AD_POWERSHELL_FEATURE] if service_accounts else [])
+    ledger_written = ledger_text(recorded + [spec['file_name'] for spec in wanted])
+    ledger_kept = ledger_text([spec['file_name'] for spec in wanted])
     return {
         'applications': [application['name'] for application in served],
         'problems': problems,
@@ -347,8 +371,9 @@ def container_host_plan(applications, credential_specs, group_names, domain_memb
         'dns_adapters': adapter_names,
         'credential_specs': wanted,
         'stale_files': stale,
-        'ledger_written': ledger_text(recorded + [spec['file_name'] for spec in wanted]),
-        'ledger': ledger_text([spec['file_name'] for spec in wanted]),
+        'ledger_written': ledger_written,
+        'ledger': ledger_kept,
+        'spec_folder_files': spec_folder_files(wanted, stale, ledger_written, ledger_kept),
         'smoke_tests': smoke_tests,
     }
 

@@ -63,6 +63,45 @@ def test_a_domain_joined_host_already_in_the_group_gets_its_spec_files(tmp_path,
 
 
 @pytest.mark.parametrize('core', CORES)
+def test_one_script_writes_the_folder_and_diff_mode_shows_each_file_that_changes(tmp_path, core):
+    host = StandInHost(tmp_path, host_state())
+    applications = [domain_joined('WebApp01'), domain_joined('Batch01')]
+    checked = host.converge(applications, SPECS, core, check=True, diff=True)
+    assert checked.rc == 0 and recap(checked, 'changed') > 0, checked.output
+    assert host.spec_files() == [], 'check mode wrote into the folder'
+    done = host.converge(applications, SPECS, core, diff=True)
+    assert done.rc == 0, done.output
+    for name in ('gmsa_webapp01.json', 'gmsa_batch01.json', 'wincontainers-gmsa-files.txt'):
+        assert name in checked.stdout and name in done.stdout, name
+    writes = [call for call in host.calls('ansible.windows.win_powershell') if 'Files' in call['params']['parameters']]
+    assert len(writes) == 2 and [call['check_mode'] for call in writes] == [True, False]
+    again = host.converge(applications, SPECS, core, diff=True)
+    assert again.rc == 0 and recap(again, 'changed') == 0 and 'gmsa_webapp01.json' not in again.stdout, again.stdout
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_the_smoke_test_runs_every_container_in_one_script(tmp_path, core):
+    host = StandInHost(tmp_path, host_state())
+    converges(host, [domain_joined('WebApp01'), domain_joined('Batch01')], SPECS, core, container_host_smoke_test=True)
+    smoke_tests = [call['params'] for call in host.calls('ansible.windows.win_powershell') if 'Tests' in call['params']['parameters']]
+    # Not in check mode; once in each of the two real runs, with both applications.
+    assert len(smoke_tests) == 2
+    assert [test['application'] for test in smoke_tests[0]['parameters']['Tests']] == ['WebApp01', 'Batch01']
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_a_failed_smoke_test_stops_the_role_naming_the_application(tmp_path, core):
+    # Docker's daemon is stopped: its root comes from its configuration, but no container starts.
+    state = host_state(services={'docker': {'state': 'stopped', 'path': '"C:\\Program Files\\docker\\dockerd.exe" --run-service'}})
+    host = StandInHost(tmp_path, state)
+    done = host.converge([domain_joined('WebApp01')], SPECS, core, container_host_smoke_test=True)
+    assert done.rc != 0
+    assert 'WebApp01: nltest /sc_verify in a container with its credential spec failed' in done.stdout, done.stdout
+    assert 'docker daemon is not running' in done.stdout
+    assert host.spec_files() == ['gmsa_webapp01.json', 'wincontainers-gmsa-files.txt']
+
+
+@pytest.mark.parametrize('core', CORES)
 def test_a_host_added_to_the_group_refreshes_its_tickets_until_the_change_has_replicated(tmp_path, core):
     # The group change was made on another DC: it reaches the DC the host asks after two ticket refreshes.
     state = host_state(ad={'readable': [], 'pending': {'WebApp01': 2}}, tickets=[])
@@ -225,7 +264,7 @@ def test_a_containerd_node_gets_no_spec_files(tmp_path, core):
     done = converges(host, [domain_joined('WebApp01')], SPECS, core, container_host_smoke_test=True)
     assert 'runs containerd without Docker' in done.stdout
     assert host.state['files'] == {}
-    assert not host.calls('ansible.windows.win_copy')
+    assert not [call for call in host.calls('ansible.windows.win_powershell') if 'Files' in call['params']['parameters']]
 
 
 # ------------------------------------------------------------------ removal and faults
@@ -255,7 +294,8 @@ def assert_ledger_names_only_files_there(host):
 @pytest.mark.parametrize('kind', ['refuse', 'drop'])
 def test_a_fault_halfway_through_the_spec_files_loses_nothing_and_a_rerun_converges(tmp_path, core, kind):
     state = with_ledger(host_state(), 'gmsa_reports01.json')
-    state['faults'] = [{'module': 'ansible.windows.win_copy', 'matches': 'gmsa_webapp01', 'kind': kind}]
+    # Inside the one script that writes the folder: the write of this file is refused, or the connection is lost there.
+    state['faults'] = [{'path': SPEC_DIR + '\\gmsa_webapp01.json', 'kind': kind}]
     host = StandInHost(tmp_path, state)
     applications = [domain_joined('Batch01'), domain_joined('WebApp01')]
     failed = host.converge(applications, SPECS, core)
@@ -272,7 +312,7 @@ def test_a_fault_halfway_through_the_spec_files_loses_nothing_and_a_rerun_conver
 @pytest.mark.parametrize('core', CORES)
 def test_a_lost_connection_while_removing_stale_files_is_finished_by_a_rerun(tmp_path, core):
     state = with_ledger(host_state(), 'gmsa_webapp01.json', 'gmsa_batch01.json')
-    state['faults'] = [{'module': 'ansible.windows.win_file', 'matches': 'gmsa_batch01', 'kind': 'drop'}]
+    state['faults'] = [{'path': SPEC_DIR + '\\gmsa_batch01.json', 'kind': 'drop'}]
     host = StandInHost(tmp_path, state)
     failed = host.converge([domain_joined('WebApp01')], SPECS, core)
     assert failed.rc != 0

@@ -27,12 +27,9 @@ from ansible_collections.standin.common.plugins.plugin_utils._cluster import (  
     model_differences,
     prune_and_validate,
 )
+from standin.clusters import CRD, WEBHOOK, cluster_state  # noqa: E402
 from standin.runner import run_playbook  # noqa: E402
 
-STANDIN = REPO / 'tests' / 'standin'
-CRD = yaml.safe_load((STANDIN / 'windows-gmsa' / 'gmsa-crd.yml').read_text())
-WEBHOOK = 'admission-webhook.windows-gmsa.sigs.k8s.io'
-WEBHOOK_PATHS = {'Validating': '/validate', 'Mutating': '/mutate'}
 INVENTORIES = sorted(path for path in (REPO / 'playbooks' / 'inventories').glob('*') if path.is_dir())
 CORES = ('oldest', 'newest')
 KUBERNETES_SECRET_PLUGIN = '{E4781092-F116-4B79-B55E-28EB6A224E26}'
@@ -41,29 +38,6 @@ SECRET_PASSWORD = 'Portable-User-Pw-9c1e'
 
 def crd_schema(version='v1'):
     return next(item for item in CRD['spec']['versions'] if item['name'] == version)['schema']['openAPIV3Schema']
-
-
-def webhook_configuration(kind, path):
-    """As windows-gmsa's gmsa-webhook.yml.tpl installs them (the name is the installer's choice)."""
-    return {'apiVersion': 'admissionregistration.k8s.io/v1', 'kind': kind, 'metadata': {'name': 'gmsa-webhook'},
-            'webhooks': [{'name': WEBHOOK, 'admissionReviewVersions': ['v1', 'v1beta1'], 'sideEffects': 'None',
-                          'failurePolicy': 'Fail',
-                          'clientConfig': {'service': {'name': 'gmsa-webhook', 'namespace': 'gmsa-system', 'path': path}},
-                          'rules': [{'operations': ['CREATE'], 'apiGroups': [''], 'apiVersions': ['*'],
-                                     'resources': ['pods']}]}]}
-
-
-def cluster_state(namespaces=('web', 'reports', 'gmsa-system'), crd=CRD, webhooks=('Validating', 'Mutating')):
-    """A cluster with the windows-gmsa webhook installed, every object admitted by the stand-in server."""
-    state = {}
-    cluster = Cluster(state)
-    for namespace in namespaces:
-        cluster.create({'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': namespace}})
-    if crd:
-        cluster.create(crd)
-    for kind in webhooks:
-        cluster.create(webhook_configuration('%sWebhookConfiguration' % kind, WEBHOOK_PATHS[kind]))
-    return state
 
 
 # ------------------------------------------------------------------ what the role renders

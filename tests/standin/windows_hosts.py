@@ -138,7 +138,7 @@ class StandInHost:
     def calls(self, module=None):
         return [call for call in self.state.get('calls', []) if module in (None, call['module'])]
 
-    def converge(self, applications, specs, core='newest', check=False, **role_vars):
+    def converge(self, applications, specs, core='newest', check=False, diff=False, **role_vars):
         variables = {'container_host_applications': applications, 'container_host_credential_specs': specs,
                      'container_host_ticket_timeout': 3, 'container_host_ticket_retry_delay': 1,
                      'container_host_dns_servers': ['10.1.0.4']}
@@ -148,7 +148,7 @@ class StandInHost:
             'name': 'Container hosts', 'hosts': 'container_hosts', 'gather_facts': False,
             'roles': [{'role': 'wincontainers.gmsa.container_host'}]}]))
         return self.run(self.folder / 'play.yml', core, '-e', '@%s' % (self.folder / 'vars.yml'),
-                        *(['--check'] if check else []))
+                        *(['--check'] if check else []), *(['--diff'] if diff else []))
 
     def run(self, playbook, core, *args):
         return run_playbook(playbook, self.folder / 'inventory.yml', core=core, extra_args=args, callback='default')

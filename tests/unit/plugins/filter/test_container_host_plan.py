@@ -162,6 +162,25 @@ def test_an_absent_application_s_file_becomes_stale():
     assert ledger_files(result['ledger']) == []
 
 
+def test_the_folder_is_written_in_one_step_list_whose_order_keeps_the_ledger_true():
+    ledger = '# header\ncontoso_webapp01.json\ncontoso_old01.json\n'
+    result = plan([WEB, REPORTS], ['web_hosts', 'report_hosts'], ledger=ledger)
+    steps = result['spec_folder_files']
+    assert [step['name'] for step in steps] == [
+        'contoso_webapp01.json', 'contoso_reports01.json',   # the specs first,
+        'wincontainers-gmsa-files.txt',                       # then the ledger grows,
+        'contoso_old01.json',                                 # the stale file goes (content null),
+        'wincontainers-gmsa-files.txt']                       # and the ledger forgets it.
+    assert steps[0]['content'] == file_of('WebApp01')['json'] and steps[3]['content'] is None
+    assert steps[2]['content'] == result['ledger_written'] and steps[4]['content'] == result['ledger']
+
+
+def test_without_stale_files_the_ledger_is_written_once():
+    steps = plan([WEB], ['web_hosts'])['spec_folder_files']
+    assert [step['name'] for step in steps] == ['contoso_webapp01.json', 'wincontainers-gmsa-files.txt']
+    assert ledger_files(steps[1]['content']) == ['contoso_webapp01.json']
+
+
 def test_only_files_the_ledger_names_can_be_stale():
     result = plan([], ['web_hosts'], ledger='contoso_webapp01.json\n')
     assert result['stale_files'] == ['contoso_webapp01.json']

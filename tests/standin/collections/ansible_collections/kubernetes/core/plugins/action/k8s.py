@@ -27,7 +27,8 @@ def definitions(params):
     given = params['resource_definition']
     if isinstance(given, str):
         given = [item for item in yaml.safe_load_all(given) if item]
-    elif given is None:
+    elif not given:
+        # An empty list too: create_definitions() tests the option for truth, then builds one object of the options.
         given = [{'apiVersion': params['api_version'], 'kind': params['kind'], 'metadata': {'name': params['name']}}]
     for item in given if isinstance(given, list) else [given]:
         item = dict(item)

@@ -4,7 +4,7 @@
 2. in check mode, skip as the real module's wrapper does when it does not support it;
 3. take the stand-in machine's state (``standin_state``, a host variable naming its JSON file),
    record the execution and apply a fault the test asked for;
-4. let the subclass act on the state (``act``);
+4. let the subclass act on the state (``act``); a connection lost on the way keeps what it did;
 5. refuse a result key the real module does not document.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.standin.common.plugins.plugin_utils._module_docs import ModuleDocs, StandInArgumentError
-from ansible_collections.standin.common.plugins.plugin_utils._state import StandInState
+from ansible_collections.standin.common.plugins.plugin_utils._state import ConnectionLost, StandInState
 
 
 class StandInAction(ActionBase):
@@ -40,7 +40,10 @@ class StandInAction(ActionBase):
             state.record(self.module, params, check_mode)
             result = state.take_fault(self.module, params)
             if result is None:
-                result = self.act(state.data, params, check_mode, bool(self._task.diff))
+                try:
+                    result = self.act(state.data, params, check_mode, bool(self._task.diff))
+                except ConnectionLost:
+                    return {'unreachable': True, 'msg': 'stand-in: the connection to the host was lost (%s)' % self.module}
         docs.check_return(result, facts=self.returns_facts, objects=self.returns_objects)
         return result
 

@@ -3,7 +3,8 @@
 The tests write the starting state and read the state afterwards; the stand-in
 modules read and change it. Every module execution is recorded in ``calls``,
 so that the tests can count round trips, and ``faults`` lets a test make one
-execution fail the way a real host can fail.
+execution fail the way a real host can fail, or one file operation inside an
+execution (a script that writes several files).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ import fcntl
 import json
 import os
 import re
+
+
+class ConnectionLost(Exception):
+    """The connection was lost while the module ran on the host: what it did until then stays done."""
 
 
 class StandInState:
@@ -46,10 +51,13 @@ class StandInState:
         A fault names the module and, optionally, ``matches``: a regular expression that one of the
         arguments' text must match. ``kind`` is ``refuse`` (the module fails, as Windows refuses a
         write) or ``drop`` (the connection is lost before an answer comes back).
+
+        A fault that names a ``path`` is not taken here but by the file operation on that path
+        (``take_path_fault``).
         """
         faults = self.data.get('faults') or []
         for index, fault in enumerate(faults):
-            if fault['module'] != module:
+            if fault.get('path') or fault['module'] != module:
                 continue
             if fault.get('matches') and not any(re.search(fault['matches'], str(value)) for value in params.values()):
                 continue
@@ -58,6 +66,16 @@ class StandInState:
                 return {'unreachable': True, 'msg': 'stand-in: the connection to the host was lost (%s)' % module}
             return {'failed': True, 'changed': False, 'msg': fault.get('msg') or 'Access to the path is denied.'}
         return None
+
+
+def take_path_fault(state, path_key):
+    """The first fault naming this path (lower case), removed from the list: its kind, or None."""
+    faults = state.get('faults') or []
+    for index, fault in enumerate(faults):
+        if (fault.get('path') or '').lower() == path_key:
+            del faults[index]
+            return fault['kind']
+    return None
 
 
 def _without_secrets(params):

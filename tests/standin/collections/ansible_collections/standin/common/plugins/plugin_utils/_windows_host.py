@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import ntpath
 
+from ansible_collections.standin.common.plugins.plugin_utils._state import ConnectionLost, take_path_fault
+
 # The key ccg.exe reads plug-ins from; its owner and ACL are what the real installers work around.
 CCG_COM_CLASSES = 'HKLM:\\SYSTEM\\CurrentControlSet\\Control\\CCG\\COMClasses'
 
@@ -72,7 +74,11 @@ class WindowsHost:
             path = ntpath.dirname(path)
 
     def _writable(self, path):
-        if key_of(path) in {key_of(item) for item in self.state.get('read_only_paths', [])}:
+        """Refused where the path is read-only, or where a test put a fault on it (tests/standin/README.md)."""
+        fault = take_path_fault(self.state, key_of(path))
+        if fault == 'drop':
+            raise ConnectionLost(windows_path(path))
+        if fault or key_of(path) in {key_of(item) for item in self.state.get('read_only_paths', [])}:
             raise PermissionError(ACCESS_DENIED % windows_path(path))
 
     @staticmethod

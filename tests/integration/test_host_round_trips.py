@@ -1,0 +1,44 @@
+"""Round trips per host do not grow with the number of applications (issue 17): counted with the stand-ins.
+
+A WinRM module run costs a second or more on a real Windows host, so the container_host role must make as
+many module executions on a host serving 100 applications as on one serving one, on a first converge, on a
+no-op re-run and in check mode; the kubernetes role must run as many tasks, and make as many module
+executions in the cluster, for 100 applications as for one. tests/bench/host_counts.py does the counting
+and prints the same figures as a table.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'bench'))
+
+from host_counts import (  # noqa: E402  (after the path is set)
+    CONTAINER_HOSTS, KUBERNETES, SIZES, container_host_executions, kubernetes_executions,
+)
+
+
+def per_size(tmp_path, count_of, scenario):
+    counts = {}
+    for count in SIZES:
+        folder = tmp_path / str(count)
+        folder.mkdir()
+        counts[count] = count_of(folder, scenario, count, 'newest')
+    return counts
+
+
+@pytest.mark.parametrize('scenario', sorted(CONTAINER_HOSTS))
+def test_container_host_executions_per_host_are_the_same_for_1_10_and_100_applications(tmp_path, scenario):
+    counts = per_size(tmp_path, container_host_executions, scenario)
+    assert counts[1] == counts[10] == counts[100], counts
+    # The smoke test is the only execution check mode leaves out.
+    assert counts[1]['check'] == counts[1]['noop'] - 1, counts
+
+
+@pytest.mark.parametrize('scenario', sorted(KUBERNETES))
+def test_kubernetes_tasks_and_executions_are_the_same_for_1_10_and_100_applications(tmp_path, scenario):
+    counts = per_size(tmp_path, kubernetes_executions, scenario)
+    assert counts[1] == counts[10] == counts[100], counts
