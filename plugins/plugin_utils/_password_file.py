@@ -47,5 +47,5 @@ class PasswordFile:
 
 
 def generated_password(user_names):
-    random_text = ''.join(secrets.choice(_CHARACTERS) for _ in range(_LENGTH))
+    random_text = ''.join(secrets.choice(_CHARACTERS) for _position in range(_LENGTH))
     return complex_password(random_text, user_names)

@@ -476,7 +476,8 @@ def markdown(table, meta):
             shown(row['times_faster_than_samba_tool'], '%.1f')))
     lines += [
         '',
-        '| per gMSA: the application task (group, gMSA, credential spec) against samba-tool (gMSA only) | N | task ms / application | samba-tool ms / gMSA '
+        '| per gMSA: the role\'s application task (portable user, group, gMSA, credential spec) against samba-tool '
+        '(gMSA only) | N | task ms / application | samba-tool ms / gMSA '
         '| x samba-tool |',
         '|---|---:|---:|---:|---:|',
     ]

@@ -113,3 +113,57 @@ def test_four_runs_at_once(solo_dc, tmp_path):
     record_figure('concurrency: %d playbooks at once on %d new groups, %d new gMSAs and 1 existing gMSA: 0 failed; '
                   '%d of %d members and %d SPNs present; each object created by exactly 1 run'
                   % (RUNS, GROUPS, ACCOUNTS, GROUPS * RUNS, GROUPS * RUNS, spns_found))
+
+
+# The same, with the applications of one task (wincontainers.gmsa.application's applications): every run reads
+# them all ahead, then writes; a run whose add another run got to first converges on that object.
+APPLICATIONS = 4
+BATCH = '''
+- name: wait for the common start
+  ansible.builtin.command: "{{ ansible_playbook_python }} -c 'import time; time.sleep(max(0, %(start)f - time.time()))'"
+  changed_when: false
+- name: the same new applications in one task, each group with this run's member, each gMSA with an SPN of this run
+  wincontainers.gmsa.application:
+    applications:
+%(applications)s
+'''
+APPLICATION = ('      - {name: RelCcA%(item)d, spns: {add: [http/relcc-a%(item)d-%(run)d.gmsa.test]}, '
+               'group: {name: RelCcAG%(item)d, members: {add: [RelCcM%(run)d]}}}')
+
+
+def batch_tasks(start, run):
+    items = '\n'.join(APPLICATION % {'item': item, 'run': run} for item in range(1, APPLICATIONS + 1))
+    return BATCH % {'start': start, 'applications': items}
+
+
+def test_four_runs_at_once_of_many_applications_in_one_task(solo_dc, tmp_path):
+    setup = playbook_runner(solo_dc, tmp_path)(SETUP)
+    assert setup.rc == 0, setup.output
+    start = time.time() + 8
+    runs = [None] * RUNS
+
+    def play(number):
+        folder = tmp_path / ('batch%d' % number)
+        folder.mkdir()
+        runs[number - 1] = playbook_runner(solo_dc, folder)(batch_tasks(start, number))
+
+    threads = [threading.Thread(target=play, args=(number,)) for number in range(1, RUNS + 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for run in runs:
+        assert run.rc == 0, run.output
+        assert not any(item['failed'] for item in run.result()['applications']), run.output
+
+    found = solo_dc.ldbsearch(solo_dc.domain_dn, '(|(sAMAccountName=RelCcAG*)(sAMAccountName=RelCcA*$))',
+                              ['sAMAccountName', 'member', 'servicePrincipalName'])
+    by_name = {attributes['sAMAccountName'][0]: attributes for attributes in found.values()}
+    every_member = {'cn=relccm%d' % run for run in range(1, RUNS + 1)}
+    for item in range(1, APPLICATIONS + 1):
+        members = {value.split(',')[0].lower() for value in by_name['RelCcAG%d' % item].get('member', [])}
+        assert members == every_member, (item, members)
+        spns = {value.lower() for value in by_name['RelCcA%d$' % item]['servicePrincipalName']}
+        assert {'http/relcc-a%d-%d.gmsa.test' % (item, run) for run in range(1, RUNS + 1)} <= spns, (item, spns)
+    record_figure('concurrency: %d playbooks at once on %d new applications in one task each: 0 failed; every '
+                  'member and SPN present' % (RUNS, APPLICATIONS))
