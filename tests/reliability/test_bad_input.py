@@ -118,7 +118,7 @@ MODULE_CASES = [
     ('credential_spec', '{account: RelBadOk, dest: /etc/hostname/spec.json}', '/etc/hostname/spec.json'),
     # application: a gMSA and group that do not exist yet, so that every part is new and each error comes from
     # the rehearsal, before anything is made; a part's own option is named inside the part that holds it.
-    ('application', '{name: RelBadA}', 'missing required arguments: group'),
+    ('application', '{name: RelBadA}', 'parameters are required together: name, group'),
     ('application', '{name: RelBadA, group: RelBadAG}', "argument 'group' is of type str"),
     ('application', '{name: RelBadA, group: {name: ""}}', 'group.name: must not be empty'),
     ('application', '{name: RelBadA, group: {name: RelBadAG, scope: galactic}}', 'galactic found in group'),
