@@ -2,8 +2,9 @@
 
 The items after the stop go to the second DC (the connection kept for the loop
 is found dead, reconnected to the next DC that answers, and the operation sent
-again); a re-run after replication changes nothing; both DCs then hold the same
-objects, and what was written on one is verified on the other.
+again), and the applications of one task after them are made on the second DC
+from the start; a re-run after replication changes nothing; both DCs then hold
+the same objects, and what was written on one is verified on the other.
 """
 
 from __future__ import annotations
@@ -41,7 +42,14 @@ LOOPS = '''
       add: ["RelFo{{ item }}"]
   loop: "{{ range(1, %(accounts)d + 1) | list }}"
   register: accounts
+- name: applications in one task, once dc1 has gone
+  wincontainers.gmsa.application:
+    applications:
+      - {name: RelFoApp1, spns: {add: ["http/relfoapp1.gmsa.test"]}, group: {name: RelFoApp1G, members: {add: [RelFo1]}}}
+      - {name: RelFoApp2, group: {name: RelFoApp2G, members: {add: [RelFo2]}}}
+  register: applications
 ''' % {'groups': GROUPS, 'accounts': ACCOUNTS}
+APPLICATION_OBJECTS = 4  # two groups, two gMSAs
 
 
 def stop_when_written(dc1, dc2, usage_log, stopped):
@@ -86,8 +94,9 @@ def test_first_dc_stops_mid_loop(two_dcs, tmp_path):
     # A few items may still reach dc1 while it shuts down; from the first on dc2, all are.
     switched = used.index('dc2.gmsa.test')
     assert switched >= STOP_AFTER and set(used[switched:]) == {'dc2.gmsa.test'}, used
-    assert len(used) == GROUPS + ACCOUNTS
+    assert len(used) == GROUPS + ACCOUNTS + 1
     assert all(item['changed'] for item in first.result(0)['results'] + first.result(1)['results'])
+    assert [item['changed'] for item in first.result(2)['applications']] == [True, True], first.output
 
     # dc1 down: found through the SRV record, dc2 answers.
     discovered = run('- wincontainers.gmsa.domain_info:\n  register: info\n',
@@ -102,9 +111,10 @@ def test_first_dc_stops_mid_loop(two_dcs, tmp_path):
     rerun = run(LOOPS.replace('pause: 1', 'pause: 0'), extra_env=both_dcs_env(dc1, dc2, tmp_path, discovery=True))
     assert rerun.rc == 0, rerun.output
     assert not any(item['changed'] for item in rerun.result(0)['results'] + rerun.result(1)['results'])
+    assert rerun.result(2)['changed'] is False, rerun.output
 
     on_dc1, on_dc2 = objects(dc1), objects(dc2)
-    assert len(on_dc1) == GROUPS + ACCOUNTS
+    assert len(on_dc1) == GROUPS + ACCOUNTS + APPLICATION_OBJECTS
     assert on_dc1 == on_dc2
 
     # Written on dc2 while dc1 was down, verified on dc1 (and the other way round).
