@@ -96,6 +96,17 @@ notes:
   - Set these options once for a play with C(module_defaults) and the action group C(group/wincontainers.gmsa.ad).
 '''
 
+    # The attributes of the modules that only read: domain_info, verify, report, doctor.
+    READ_ONLY = r'''
+attributes:
+  check_mode:
+    description: Reads only, so it runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Reads only; there is nothing to show.
+    support: none
+'''
+
     ATTRIBUTES = r'''
 attributes:
   action:

@@ -37,13 +37,7 @@ author:
 extends_documentation_fragment:
   - wincontainers.gmsa.ad_connection
   - wincontainers.gmsa.ad_connection.attributes
-attributes:
-  check_mode:
-    description: Reads only, so it runs the same checks in check mode.
-    support: full
-  diff_mode:
-    description: Reads only; there is nothing to show.
-    support: none
+  - wincontainers.gmsa.ad_connection.read_only
 options:
   domain_controllers:
     description:

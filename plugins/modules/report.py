@@ -29,13 +29,7 @@ author:
 extends_documentation_fragment:
   - wincontainers.gmsa.ad_connection
   - wincontainers.gmsa.ad_connection.attributes
-attributes:
-  check_mode:
-    description: Reads only, so it runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Reads only; there is nothing to show.
-    support: none
+  - wincontainers.gmsa.ad_connection.read_only
 options:
   names:
     description:

@@ -29,7 +29,7 @@ def ensure_file(path, text, mode, check_mode):
     ``mode`` already, then replaces the old one: a reader never sees half a
     file, and a secret file is never readable by others, not even briefly.
     """
-    before = _read(path)
+    before = read_text(path)
     current_mode = stat.S_IMODE(os.stat(path).st_mode) if before is not None else None
     changed = before != text or current_mode != mode
     if changed and not check_mode:
@@ -48,11 +48,6 @@ def keep_secret(path, text):
     ensure_file(path, text, 0o600, check_mode=False)
 
 
-def read_text(path):
-    """The text of ``path``, or None when there is no such file."""
-    return _read(path)
-
-
 def check_writable(path, field='dest'):
     """Fail now, naming ``field``, when ``path`` could not be written: it is a folder, a folder on its way is a
     file, or the nearest existing folder may not be written to (the file is replaced through a new one there)."""
@@ -67,7 +62,8 @@ def check_writable(path, field='dest'):
         raise ADInputError('cannot write %s: the folder %s is not writable for this user' % (path, folder), field)
 
 
-def _read(path):
+def read_text(path):
+    """The text of ``path``, or None when there is no such file."""
     try:
         with open(path, encoding='utf-8') as existing:
             return existing.read()
