@@ -37,8 +37,9 @@ options:
     required: true
   credential_specs:
     description:
-      - Application name to what C(wincontainers.gmsa.credential_spec) returned for it
-        (C(kubernetes) and C(kubernetes_rbac) are used).
+      - Application name to its credential spec, as C(gmsa_credential_specs) holds it or
+        M(wincontainers.gmsa.credential_spec) returns it; C(json) is used, and the Kubernetes resources are made
+        from it.
     type: dict
     required: true
 '''
@@ -90,11 +91,13 @@ def plain(value):
 
 
 def present_resources(application, spec):
+    """The GMSACredentialSpec, its ClusterRole and the RoleBindings, made from the credential spec's JSON."""
     try:
-        credential_spec, cluster_role = spec['kubernetes'], spec['kubernetes_rbac']
-    except KeyError:
-        raise AnsibleFilterError('%s: gmsa_credential_specs holds no kubernetes and kubernetes_rbac resources'
-                                 % application['name'])
+        document = json.loads(spec['json'])
+    except (KeyError, TypeError, ValueError):
+        raise AnsibleFilterError('%s: gmsa_credential_specs holds no credential spec JSON; run the service_accounts '
+                                 'role first' % application['name'])
+    credential_spec, cluster_role = kubernetes_resources(application['kubernetes']['name'], document)
     return plain([credential_spec, cluster_role] + gmsa_role_bindings(application, cluster_role))
 
 

@@ -319,6 +319,8 @@ credential_spec:
   description:
     - The credential spec as M(wincontainers.gmsa.credential_spec) returns it (C(credential_spec), C(json),
       C(file_name), C(kubernetes), C(kubernetes_rbac), and C(dest) when written).
+    - In each entry of RV(applications) only C(json), C(file_name) and C(dest), so that a result of a thousand
+      applications carries each credential spec once, as the file's text.
     - Null when O(credential_spec) is not given, and in check mode for a gMSA that would be created.
   returned: success, for one application
   type: dict

@@ -275,29 +275,16 @@ def gmsa_role_bindings(application, cluster_role):
     }]
 
 
-def gmsa_credential_specs(results, applications):
-    """{application name: its credential spec as the container host and Kubernetes steps read it}, from the
-    ``applications`` result of wincontainers.gmsa.application and the applications as gmsa_applications
-    returns them.
+def gmsa_credential_specs(results):
+    """{application name: {file_name, json}}, the credential spec of each application as the container host and
+    Kubernetes steps read it, from the ``applications`` result of wincontainers.gmsa.application.
 
     An application without a credential spec (check mode, for a gMSA that would be created; or one that failed)
     has no entry.
     """
-    by_name = {application['name']: application for application in applications or []}
-    specs = {}
-    for result in results or []:
-        spec = result.get('credential_spec')
-        if not spec:
-            continue
-        application = by_name[result['name']]
-        specs[application['name']] = {
-            'file_name': spec['file_name'],
-            'json': spec['json'],
-            'kubernetes': spec['kubernetes'],
-            'kubernetes_rbac': spec['kubernetes_rbac'],
-            'kubernetes_role_bindings': gmsa_role_bindings(application, spec['kubernetes_rbac']),
-        }
-    return specs
+    return {result['name']: {'file_name': result['credential_spec']['file_name'],
+                             'json': result['credential_spec']['json']}
+            for result in results or [] if result.get('credential_spec')}
 
 
 def _verify_row(result):

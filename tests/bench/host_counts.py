@@ -32,15 +32,14 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'tests'))
 sys.path.insert(0, str(REPO / 'tests' / 'standin'))
 
-from harness import COLLECTIONS  # noqa: E402  (after the path is set; it also links the collection there)
+# After the path is set; importing harness puts the collection on the path.
+import harness  # noqa: E402,F401  # pylint: disable=unused-import
 from standin.clusters import cluster_state  # noqa: E402
 from windows_hosts import (  # noqa: E402
     COM_CLASS, PLUGINS, StandInHost, credential_spec, domain_joined, host_state, outside, outside_the_domain,
 )
 from runner import run_playbook  # noqa: E402
 
-sys.path.insert(0, str(COLLECTIONS))
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import kubernetes_resources  # noqa: E402
 
 SIZES = (1, 10, 100)
 RUNS = ('converge', 'noop', 'check')
@@ -92,12 +91,6 @@ def kubernetes_application(name, with_secret):
     return application
 
 
-def kubernetes_spec(name, with_secret):
-    spec = credential_spec(name, 'rancher' if with_secret else None)
-    spec['kubernetes'], spec['kubernetes_rbac'] = kubernetes_resources(name.lower(), json.loads(spec['json']))
-    return spec
-
-
 KUBERNETES = {'domain-joined applications': False, 'applications with a Secret each': True}
 
 
@@ -116,7 +109,7 @@ def kubernetes_executions(folder, scenario, count, core):
     variables = folder / 'vars.json'
     variables.write_text(json.dumps({
         'kubernetes_applications': [kubernetes_application(name, with_secret) for name in names],
-        'kubernetes_credential_specs': {name: kubernetes_spec(name, with_secret) for name in names},
+        'kubernetes_credential_specs': {name: credential_spec(name, 'rancher' if with_secret else None) for name in names},
         'kubernetes_portable_credentials': {name: {'domain': 'gmsa.test', 'username': '%s-ccg' % name,
                                                    'password': 'Portable-Pw-1'} for name in names}}))
     executions = {}

@@ -12,6 +12,7 @@ Everything here reads both, so two spellings of one DN are one DN.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import invalid_dn
@@ -67,6 +68,8 @@ def _unescaped_text(pairs):
     return bytes(byte for byte, _escaped in pairs[start:end]).decode('utf-8', 'replace')
 
 
+# A task of many applications compares the same few thousand DNs again and again; the key of each is pure.
+@functools.lru_cache(maxsize=16384)
 def dn_key(dn):
     """``dn`` in a form that compares equal for every way of writing the same DN.
 
@@ -107,7 +110,7 @@ def parent_dn(dn):
 
 def common_name(dn):
     """The unescaped value of the first RDN (the object's name)."""
-    rdns = split_dn(dn)
+    rdns = split_dn(dn[:_first_rdn_end(dn)])  # the first RDN only: its trailing escaped space is kept
     return rdns[0][0][1] if rdns and rdns[0] else ''
 
 

@@ -43,6 +43,11 @@ ACCOUNTS = STEPS[:3]
 PORTABLE_USER = replace(USER, before_write=password_for_enabled(
     'required to create the portable user; give its password (from Ansible Vault or a secret store)'))
 
+# In a result of many applications each credential spec is carried once, as the file's text: Ansible copies and
+# tags a result value by value, and the document and its Kubernetes resources would triple it. The resources are
+# made again from the text where they are applied (the kubernetes role).
+BATCH_CREDENTIAL_SPEC = ('dest', 'file_name', 'json')
+
 # Every part is named: the application makes what is missing, so it has no identity to find objects by.
 REQUIRED_NAME = dict(type='str', required=True)
 
@@ -176,6 +181,9 @@ def _batch_result(names, outcomes, mode):
             applications.append({'name': name, 'changed': False, 'failed': True, 'msg': str(outcome)})
             continue
         one = _result(outcome, mode)
+        if one['credential_spec']:
+            one['credential_spec'] = {key: one['credential_spec'][key] for key in BATCH_CREDENTIAL_SPEC
+                                      if key in one['credential_spec']}
         warnings += ['%s: %s' % (name, warning) for warning in one.pop('warnings', [])]
         diffs += [dict(diff, before_header='%s: %s' % (name, diff['before_header']),
                        after_header='%s: %s' % (name, diff['after_header'])) for diff in one.pop('diff', [])]

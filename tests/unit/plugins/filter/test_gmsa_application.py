@@ -169,19 +169,13 @@ def test_the_role_binding_binds_the_service_accounts_to_the_modules_cluster_role
     assert gmsa_role_bindings(gmsa_application({'name': 'Plain'}), cluster_role) == []
 
 
-def test_the_credential_specs_are_handed_over_by_application_with_their_role_bindings():
-    web = gmsa_application({'name': 'WebApp01', 'kubernetes': {'namespace': 'web', 'service_accounts': ['a']}})
-    new = gmsa_application({'name': 'New01'})
-    spec = {'file_name': 'contoso_webapp01.json', 'json': '{}', 'kubernetes': {'kind': 'GMSACredentialSpec'},
-            'kubernetes_rbac': {'metadata': {'name': 'webapp01-gmsa-user'}}, 'dest': '/x'}
+def test_the_credential_specs_are_handed_over_by_application_as_file_name_and_text():
+    spec = {'file_name': 'contoso_webapp01.json', 'json': '{"CmsPlugins": ["ActiveDirectory"]}', 'dest': '/x'}
     # New01 is what check mode returns for a gMSA that would be created: no credential spec yet; Failed01 failed.
     specs = gmsa_credential_specs([{'name': 'WebApp01', 'credential_spec': spec},
                                    {'name': 'New01', 'credential_spec': None},
-                                   {'name': 'Failed01', 'failed': True, 'msg': 'refused'}], [web, new])
-    assert list(specs) == ['WebApp01']
-    assert specs['WebApp01']['file_name'] == 'contoso_webapp01.json' and specs['WebApp01']['json'] == '{}'
-    assert specs['WebApp01']['kubernetes_role_bindings'] == gmsa_role_bindings(web, spec['kubernetes_rbac'])
-    assert len(specs['WebApp01']['kubernetes_role_bindings']) == 1
+                                   {'name': 'Failed01', 'failed': True, 'msg': 'refused'}])
+    assert specs == {'WebApp01': {'file_name': 'contoso_webapp01.json', 'json': '{"CmsPlugins": ["ActiveDirectory"]}'}}
 
 
 def _verify_result(name, principal, failed=(), skipped=()):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
@@ -9,7 +11,6 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wincontainers.gmsa.plugins.filter.kubernetes_plan import kubernetes_plan
 from ansible_collections.wincontainers.gmsa.plugins.filter.kubernetes_secrets import kubernetes_secrets
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import kubernetes_resources
 
 WEB = {'name': 'WebApp01', 'kubernetes': {'namespace': 'web', 'service_accounts': ['webapp', 'worker']}}
 BATCH = {'name': 'Batch01', 'domain_joined': False,
@@ -19,8 +20,8 @@ NO_KUBERNETES = {'name': 'Reports01'}
 
 
 def spec(name):
-    credential_spec, cluster_role = kubernetes_resources(name, {'DomainJoinConfig': {'DnsName': 'contoso.com'}})
-    return {'file_name': 'contoso_%s.json' % name, 'json': '{}', 'kubernetes': credential_spec, 'kubernetes_rbac': cluster_role}
+    """The hand-over of the service_accounts role: the file name and the text of the credential spec."""
+    return {'file_name': 'contoso_%s.json' % name, 'json': json.dumps({'DomainJoinConfig': {'DnsName': 'contoso.com'}})}
 
 
 SPECS = {'WebApp01': spec('webapp01'), 'Batch01': spec('batch01'), 'Reports01': spec('reports01')}
