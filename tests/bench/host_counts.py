@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'tests'))
 sys.path.insert(0, str(REPO / 'tests' / 'standin'))
 
-# After the path is set; importing harness puts the collection on the path.
+# Imported after the path is set, for what importing it does: it links the collection where the runs find it.
 import harness  # noqa: E402,F401  # pylint: disable=unused-import
 from standin.clusters import cluster_state  # noqa: E402
 from windows_hosts import (  # noqa: E402

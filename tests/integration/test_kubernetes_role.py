@@ -254,14 +254,17 @@ def test_a_host_account_config_taken_out_of_a_spec_leaves_the_cluster(tmp_path, 
     assert cluster.run([WEBAPP, REPORTS]).rc == 0
     specs = {app['name']: credential_spec(app) for app in (WEBAPP, REPORTS)}
     without = copy.deepcopy(specs)
-    del without['Reports01']['kubernetes']['credspec']['ActiveDirectoryConfig']['HostAccountConfig']
+    # The role makes the resources from the credential spec's text, as the service_accounts role hands it over.
+    document = json.loads(without['Reports01']['json'])
+    del document['ActiveDirectoryConfig']['HostAccountConfig']
+    without['Reports01']['json'] = json.dumps(document)
     fewer = dict(WEBAPP, kubernetes=dict(WEBAPP['kubernetes'], service_accounts=['webapp']))
 
     done = cluster.run([fewer, REPORTS], specs=without)
     assert done.rc == 0, done.output
     objects = cluster.objects
     assert 'HostAccountConfig' not in objects['GMSACredentialSpec/reports01']['credspec']['ActiveDirectoryConfig']
-    assert objects['GMSACredentialSpec/reports01']['credspec'] == without['Reports01']['kubernetes']['credspec']
+    assert objects['GMSACredentialSpec/reports01']['credspec'] == document
     assert [subject['name'] for subject in objects['RoleBinding/web/webapp01-gmsa-user']['subjects']] == ['webapp']
 
 
