@@ -153,12 +153,18 @@ def names_of_sids(directory, sids):
 
 
 def _read_before(directory, item):
-    """The account an earlier search of this task item found under exactly this sAMAccountName, or None. The
-    search would pick it too: an exact name wins over name$."""
+    """The account an earlier search of this task item found under this sAMAccountName, or for a name without its
+    $ under name$ when no account has the name itself (a computer written without its $); None when the searches
+    before did not settle it. The search would pick the same: an exact name wins over name$."""
     if item.kind != 'sam':
         return None
-    entries = directory.accounts_read.entries(item.value, PRINCIPAL_ATTRIBUTES)
-    return entries[0] if entries and len(entries) == 1 else None
+    for name in (item.value,) if item.value.endswith('$') else (item.value, item.value + '$'):
+        entries = directory.accounts_read.entries(name, PRINCIPAL_ATTRIBUTES)
+        if entries is None or len(entries) > 1:
+            return None
+        if entries:
+            return entries[0]
+    return None
 
 
 def _pick(item, entries):

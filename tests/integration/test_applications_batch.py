@@ -48,8 +48,10 @@ def batch_task(items):
 
 
 def fleet(tmp_path):
-    """COUNT applications, every third one for hosts outside the domain."""
-    return [application(index, tmp_path, portable=index % 3 == 0) for index in range(COUNT)]
+    """COUNT applications, every third one for hosts outside the domain; every other one names its host's computer
+    account without the $, as Windows admins often write it."""
+    return [application(index, tmp_path, members='[bat-host1]' if index % 2 else '[bat-host1$]',
+                        portable=index % 3 == 0) for index in range(COUNT)]
 
 
 def sam_entry(lab, sam, attributes=('objectSid',)):
@@ -95,7 +97,7 @@ def test_many_applications_in_one_task_are_made_and_a_second_run_only_reads_ahea
     assert again.rc == 0 and again.result()['changed'] is False, again.output
     assert_nothing_written(lab, before, OURS)
     # The bind, the domain's facts, and one read-ahead search for the gMSAs and one for the other accounts (up to
-    # 200 names each): not a few per application.
+    # 200 names each, a computer written without its $ also with it): not a few per application.
     assert operations(usage_log) <= 8, usage_log.read_text()
     assert SENTINEL not in again.output
 

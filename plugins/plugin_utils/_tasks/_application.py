@@ -154,23 +154,22 @@ def _to_write(outcome):
 
 def read_ahead(directory, steps):
     """Every account the applications name, read with a few searches instead of some for each application: the
-    gMSAs as their find asks (name, name$ and common name), the rest by sAMAccountName (computers written without
-    their $ also with it)."""
-    gmsas, accounts, computers = [], [], []
+    gMSAs as their find asks (name, name$ and common name), the rest by sAMAccountName, a name without its $ also
+    with it (a computer, as a principal's lookup tries it)."""
+    gmsas, accounts = [], []
     for step in steps:
         gmsas.append(step['service_account']['name'])
         for field in ('portable_user', 'group'):
-            if step[field] is not None:
-                accounts += [step[field]['name'], step[field].get('sam_account_name')]
+            if step[field] is not None:  # found by their sAMAccountName alone, which defaults to the name
+                accounts.append(step[field]['sam_account_name'] or step[field]['name'])
         members = step['group']['members'] or {}
         wanted = [parse_principal(text, 'members') for text in (members.get('set') or []) + (members.get('add') or [])]
-        for name in [item.value for item in wanted if item.kind == 'sam']:
-            (accounts if name.endswith('$') else computers).append(name)
+        principals = [item.value for item in wanted if item.kind == 'sam']
         if step['credential_spec']:
-            computers += [name for name in step['credential_spec']['additional_accounts'] or [] if isinstance(name, str)]
+            principals += [name for name in step['credential_spec']['additional_accounts'] or [] if isinstance(name, str)]
+        accounts += [variant for name in principals for variant in ((name,) if name.endswith('$') else (name, name + '$'))]
     read_accounts_ahead(directory, gmsas, READ_AHEAD_ATTRIBUTES, computer_accounts=True, same_common_name=True)
     read_accounts_ahead(directory, accounts, READ_AHEAD_ATTRIBUTES)
-    read_accounts_ahead(directory, computers, READ_AHEAD_ATTRIBUTES, computer_accounts=True)
 
 
 def _batch_result(names, outcomes, mode):
