@@ -118,13 +118,32 @@ def scrub(value, secrets):
     """Replace every secret value in strings anywhere in ``value`` (a last guard, not the first)."""
     if not secrets:
         return value
+    # Many applications bring hundreds of passwords: first find the few, if any, that occur at all.
+    text = '\0'.join(_strings(value))
+    return _masked(value, [secret for secret in secrets if secret in text])
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def _masked(value, secrets):
+    if not secrets:
+        return value
     if isinstance(value, str):
         for secret in secrets:
             if secret in value:
                 value = value.replace(secret, MASK)
         return value
     if isinstance(value, dict):
-        return {key: scrub(item, secrets) for key, item in value.items()}
+        return {key: _masked(item, secrets) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(scrub(item, secrets) for item in value)
+        return type(value)(_masked(item, secrets) for item in value)
     return value

@@ -32,3 +32,11 @@ def test_expired_certificate_says_expired():
 def test_scrub_masks_secrets_at_any_depth():
     result = {'msg': 'bind as x with Hunter2 failed', 'nested': [{'a': 'Hunter2'}, 3], 'flag': True}
     assert scrub(result, ['Hunter2']) == {'msg': 'bind as x with %s failed' % MASK, 'nested': [{'a': MASK}, 3], 'flag': True}
+
+
+def test_scrub_masks_only_the_secrets_that_occur_among_many():
+    secrets = ['Secret-%03d-Pw!' % index for index in range(500)]
+    result = {'applications': [{'msg': 'user %d' % index} for index in range(100)] + [{'msg': 'x Secret-250-Pw! y'}]}
+    scrubbed = scrub(result, secrets)
+    assert scrubbed['applications'][-1] == {'msg': 'x %s y' % MASK}
+    assert scrubbed['applications'][:100] == result['applications'][:100]
