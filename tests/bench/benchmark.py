@@ -645,6 +645,9 @@ PROFILE_CATEGORIES = [
     ('LDAP: connect, TLS, bind, domain facts (once per task)', ('directory_for', 'Directory.facts')),
     ('LDAP: waiting for the domain controller', ('SSLSocket.recv', 'SSLSocket.read')),
     ('collection: Python of the action plugins', ('ADActionBase.run',)),
+    # The role's filters run inside Ansible's templating: named first, so that they are told apart from it.
+    ('collection: the role\'s filters (deriving the names, the arguments, the hand-overs)',
+     ('_role_applications.py', '_inventory.py', '_portable_secrets.py', '_rotation.py')),
     ('Ansible: templating task arguments and loop labels',
      ('Task.post_validate', 'TemplateEngine.template', 'FieldAttributeBase.post_validate')),
     ('Ansible: loading the action and connection plugins', ('_get_action_handler', '_get_connection',
