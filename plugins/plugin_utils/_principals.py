@@ -63,8 +63,7 @@ class _Wanted:
             return '(distinguishedName=%s)' % escape_filter_value(self.value)
         if self.kind == 'upn':
             return '(userPrincipalName=%s)' % escape_filter_value(self.value)
-        # HOST01 may mean the computer HOST01$; an exact match wins (see _pick).
-        return account_name_filter([self.value], computer_accounts=not self.value.endswith('$'))
+        return account_name_filter(sam_lookup_names(self.value))
 
     def matches(self, entry):
         if self.kind == 'guid':
@@ -152,13 +151,19 @@ def names_of_sids(directory, sids):
     return {sid_to_string(entry.raw('objectSid')).upper(): entry.text('sAMAccountName') for entry in entries}
 
 
+def sam_lookup_names(name):
+    """The sAMAccountNames a principal written as the name ``name`` is looked up by: HOST01 may mean the computer
+    HOST01$, so a name without its $ is also tried with it; an exact match wins (see _pick)."""
+    return (name,) if name.endswith('$') else (name, name + '$')
+
+
 def _read_before(directory, item):
     """The account an earlier search of this task item found under this sAMAccountName, or for a name without its
     $ under name$ when no account has the name itself (a computer written without its $); None when the searches
     before did not settle it. The search would pick the same: an exact name wins over name$."""
     if item.kind != 'sam':
         return None
-    for name in (item.value,) if item.value.endswith('$') else (item.value, item.value + '$'):
+    for name in sam_lookup_names(item.value):
         entries = directory.accounts_read.entries(name, PRINCIPAL_ATTRIBUTES)
         if entries is None or len(entries) > 1:
             return None

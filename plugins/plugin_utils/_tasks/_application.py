@@ -20,7 +20,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects import
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._accounts import read_accounts_ahead
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._user import password_for_enabled
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._password_file import PasswordFile
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import parse_principal
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import parse_principal, sam_lookup_names
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._credential_spec import (
     CREDENTIAL_SPEC_OPTIONS,
     ensure_credential_spec,
@@ -154,8 +154,8 @@ def _to_write(outcome):
 
 def read_ahead(directory, steps):
     """Every account the applications name, read with a few searches instead of some for each application: the
-    gMSAs as their find asks (name, name$ and common name), the rest by sAMAccountName, a name without its $ also
-    with it (a computer, as a principal's lookup tries it)."""
+    gMSAs as their find asks (name, name$ and common name), the rest by sAMAccountName, each member and additional
+    account by the names a principal's lookup tries."""
     gmsas, accounts = [], []
     for step in steps:
         gmsas.append(step['service_account']['name'])
@@ -167,7 +167,7 @@ def read_ahead(directory, steps):
         principals = [item.value for item in wanted if item.kind == 'sam']
         if step['credential_spec']:
             principals += [name for name in step['credential_spec']['additional_accounts'] or [] if isinstance(name, str)]
-        accounts += [variant for name in principals for variant in ((name,) if name.endswith('$') else (name, name + '$'))]
+        accounts += [variant for name in principals for variant in sam_lookup_names(name)]
     read_accounts_ahead(directory, gmsas, READ_AHEAD_ATTRIBUTES, computer_accounts=True, same_common_name=True)
     read_accounts_ahead(directory, accounts, READ_AHEAD_ATTRIBUTES)
 
