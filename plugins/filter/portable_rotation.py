@@ -14,29 +14,30 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._rotation impor
     RotationError,
     active_user,
     delivered,
+    proven,
     retired,
     rotation_plan,
     started,
     state_text,
 )
 
-_STEPS = {'started': started, 'delivered': delivered}
+_STEPS = {'started': started, 'proven': proven, 'delivered': delivered}
 
 
-def portable_rotation(application, state, rotate=(), older_than_days=0, grace_minutes=15, now=None):
+def portable_rotation(application, state, rotate=(), older_than_days=0, grace_minutes=15, now=None, handed_over=()):
     moment = datetime.fromisoformat(now.replace('Z', '+00:00')) if now else datetime.now(timezone.utc)
     try:
-        return rotation_plan(application, state, rotate, older_than_days, grace_minutes, moment)
+        return rotation_plan(application, state, rotate, older_than_days, grace_minutes, moment, handed_over)
     except RotationError as error:
         raise AnsibleFilterError('portable_rotation: %s' % error)
 
 
 def portable_rotation_state(plan, step):
-    """The text of the state file after ``step`` (started, delivered or retired) of ``plan``."""
+    """The text of the state file after ``step`` (started, proven, delivered or retired) of ``plan``."""
     if step == 'retired':
         return state_text(retired(plan))
     if step not in _STEPS:
-        raise AnsibleFilterError('portable_rotation_state: the step is started, delivered or retired, not %r' % step)
+        raise AnsibleFilterError('portable_rotation_state: the step is started, proven, delivered or retired, not %r' % step)
     return state_text(_STEPS[step](plan, datetime.now(timezone.utc)))
 
 

@@ -6,7 +6,7 @@
 """Blue/green rotation of the portable identity (docs/rotation.md): which of an application's two portable users
 is active, and what a rotation does next. Pure: the state is what the state file on the controller says.
 
-A rotation goes through three phases, each left only when its work is done, so that a run stopped anywhere
+A rotation goes through its phases, each left only when its work is done, so that a run stopped anywhere
 leaves a user whose credentials are in the store and work, and the next run finishes the rotation:
 
 - ``idle``: the active user's credentials are in the store; the standby user is either unknown to everyone or
@@ -14,6 +14,9 @@ leaves a user whose credentials are in the store and work, and the next run fini
 - ``new_password``: the standby user (the target) gets a new password, proves it against the DC (it reads the
   gMSA password and gets a TGT), and its credentials go to the store and are read back. The active user is
   untouched, so the store keeps working credentials throughout.
+- ``handover``: only for a plug-in whose store this collection does not write: the target's password is proven,
+  and waits for the operator to put it in the store. A later run told that this is done
+  (``handed_over``) goes on; nothing is retired before.
 - ``grace``: the target is active; the user that was active stays as it was until the grace period is over (hosts
   may still use what they read before), then it is retired and the phase is ``idle`` again.
 """
@@ -23,7 +26,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 
-PHASES = ('idle', 'new_password', 'grace')
+PHASES = ('idle', 'new_password', 'handover', 'grace')
 
 
 class RotationError(ValueError):
@@ -93,10 +96,13 @@ def selected(application, rotate):
     return application['name'].lower() in {str(name).lower() for name in rotate or []}
 
 
-def rotation_plan(application, text, rotate, older_than_days, grace_minutes, now):
+def rotation_plan(application, text, rotate, older_than_days, grace_minutes, now, handed_over=()):
     """What a rotation run does next for this application: a dict with the state, the users by role, and
     ``action``, one of ``none`` (not asked, not due, or not blue/green), ``start`` (a new password for the
-    standby user), ``continue`` (prove and deliver the target), ``wait`` (grace period not over) and ``retire``."""
+    standby user), ``continue`` (prove and deliver the target), ``handover`` (the proven password waits for the
+    operator to hand it over to a store this collection does not write), ``wait`` (grace period not over) and
+    ``retire``. With ``continue``, ``hand_over`` says whether the operator hands the password over (``needed``),
+    has said so (``confirmed``, the application named in ``handed_over``), or the collection delivers it (None)."""
     if not application['portable_user'] or not application['portable_user']['blue_green']:
         return {'application': application['name'], 'action': 'none', 'why': 'not blue_green'}
     state = rotation_state(application, text)
@@ -106,7 +112,15 @@ def rotation_plan(application, text, rotate, older_than_days, grace_minutes, now
     asked = selected(application, rotate)
     if state['phase'] == 'new_password':
         return dict(plan, action='continue' if asked else 'none', target=_user(application, state['target']),
+                    hand_over='needed' if _operator_delivers(application) else None,
                     why='' if asked else 'a rotation is under way; name the application to finish it')
+    if state['phase'] == 'handover':
+        target = _user(application, state['target'])
+        if selected(application, handed_over):
+            return dict(plan, action='continue', target=target, hand_over='confirmed')
+        waiting = ('waiting for %s\'s new password to be handed over to the plug-in\'s store; once it is there, run '
+                   'again with -e gmsa_rotation_handed_over=%s' % (target['sam_account_name'], application['name']))
+        return dict(plan, action='handover' if asked else 'none', target=target, why=waiting)
     if state['phase'] == 'grace':
         retire_at = _parse_time(state['since']) + timedelta(minutes=int(grace_minutes))
         previous = _user(application, state['previous'])
@@ -123,9 +137,20 @@ def rotation_plan(application, text, rotate, older_than_days, grace_minutes, now
     return dict(plan, action='start', target=plan['standby'])
 
 
+def _operator_delivers(application):
+    """Whether the operator, not this collection, puts the credentials in the plug-in's store (a plug-in whose
+    store the collection neither writes nor reads back)."""
+    return (application.get('plugin') or {}).get('store') is None
+
+
 def started(plan, now):
     """The state once the target has a new password in the controller's store (the phase new_password)."""
     return dict(plan['state'], phase='new_password', target=plan['target']['sam_account_name'], since=_iso(now))
+
+
+def proven(plan, now):
+    """The state once the target's new password is proven and waits to be handed over (the phase handover)."""
+    return dict(plan['state'], phase='handover', since=_iso(now))
 
 
 def delivered(plan, now):

@@ -77,6 +77,11 @@ def rotate(fleet, application, *args):
     return fleet('rotate.yml', '-e', json.dumps({'gmsa_rotate': [application]}), *args)
 
 
+def handed_over(application):
+    """What an operator adds once the store a plug-in of its own reads holds the proven password."""
+    return ('-e', json.dumps({'gmsa_rotation_handed_over': [application]}))
+
+
 def state(fleet, application):
     path = fleet.root / 'secrets' / ('%s.rotation.json' % application)
     return json.loads(path.read_text()) if path.exists() else {'phase': 'idle', 'active': application + '-ccg'}
@@ -149,6 +154,8 @@ def test_a_rotation_on_the_oldest_core(lab, fleet, tmp_path):
     checked = rotate(fleet, FILE, '--check')
     assert checked.rc == 0 and state(fleet, FILE)['phase'] == 'idle', checked.output
     done = rotate(fleet, FILE)
+    assert done.rc == 0 and state(fleet, FILE)['phase'] == 'handover', done.output
+    done = rotate(fleet, FILE, *handed_over(FILE))
     assert done.rc == 0 and state(fleet, FILE)['phase'] == 'idle', done.output
     username, password = store_credentials(lab, fleet, FILE)
     assert username != old_user
@@ -183,9 +190,12 @@ def test_a_rotation_hands_over_with_working_credentials_at_every_step(lab, fleet
     assert state(fleet, application)['phase'] == 'idle'
     assert store_credentials(lab, fleet, application) == (old_user, old_password), 'check mode changed the store'
 
+    # The controller's own store is handed over by the operator. Said from the first run on, it confirms nothing
+    # before the new password is proven and announced: the rotation still goes through every phase.
+    confirmed = handed_over(application) if application == FILE else ()
     for done_steps in range(1, len(STEPS) + 1):
         # Each run goes one step further than the one before, from where the state file says the rotation is.
-        partial = rotate(fleet, application, '--skip-tags', ','.join(STEPS[done_steps:]) or 'none')
+        partial = rotate(fleet, application, '--skip-tags', ','.join(STEPS[done_steps:]) or 'none', *confirmed)
         assert partial.rc == 0, partial.output
         username, password = store_credentials(lab, fleet, application)
         logs_on_and_reads_the_gmsa_password(lab, tmp_path, application, username, password)
@@ -230,6 +240,8 @@ def test_two_rotations_at_once_interfere_with_neither(lab, fleet, tmp_path):
         thread.start()
     for thread in threads:
         thread.join()
+    assert runs[FILE].rc == 0 and state(fleet, FILE)['phase'] == 'handover', runs[FILE].output
+    runs[FILE] = rotate(fleet, FILE, *handed_over(FILE))
     for application in (AWS, FILE):
         assert runs[application].rc == 0, runs[application].output
         assert state(fleet, application)['phase'] == 'idle'
@@ -242,7 +254,10 @@ def test_two_rotations_at_once_interfere_with_neither(lab, fleet, tmp_path):
 def test_within_the_grace_period_the_old_user_keeps_working_then_is_disabled(lab, fleet, tmp_path):
     converged(fleet)
     old_user, old_password = store_credentials(lab, fleet, FILE)
-    waiting = rotate(fleet, FILE, '-e', 'gmsa_rotation_grace_minutes=60', '-e', 'gmsa_rotation_retire=disable')
+    proven = rotate(fleet, FILE)
+    assert proven.rc == 0 and state(fleet, FILE)['phase'] == 'handover', proven.output
+    waiting = rotate(fleet, FILE, '-e', 'gmsa_rotation_grace_minutes=60', '-e', 'gmsa_rotation_retire=disable',
+                     *handed_over(FILE))
     assert waiting.rc == 0, waiting.output
     assert state(fleet, FILE)['phase'] == 'grace' and 'keeps working until a run after' in waiting.stdout
     assert can_log_on(lab, tmp_path, old_user, old_password), 'the old user stopped working within the grace period'
@@ -254,8 +269,65 @@ def test_within_the_grace_period_the_old_user_keeps_working_then_is_disabled(lab
     assert uac(lab, old_user) & 0x2, 'the user that was active is not disabled'
     assert not binds_over_ldap(lab, old_user, old_password), 'the disabled user still binds'
     # The next rotation brings it back with a new password.
-    back = rotate(fleet, FILE)
+    assert rotate(fleet, FILE).rc == 0
+    back = rotate(fleet, FILE, *handed_over(FILE))
     assert back.rc == 0, back.output
     username, password = store_credentials(lab, fleet, FILE)
     assert username == old_user and not uac(lab, old_user) & 0x2
     logs_on_and_reads_the_gmsa_password(lab, tmp_path, FILE, username, password)
+
+
+def test_a_password_nobody_confirmed_handed_over_retires_nothing(lab, fleet, tmp_path):
+    """A plug-in whose store the collection does not write (type: custom): the operator hands the password over."""
+    converged(fleet)
+    old_user, old_password = store_credentials(lab, fleet, FILE)
+    # A name left in the variables confirms nothing that was not proven and announced first.
+    proven = rotate(fleet, FILE, *handed_over(FILE))
+    assert proven.rc == 0, proven.output
+    waiting = state(fleet, FILE)
+    target = waiting['target']
+    assert waiting['phase'] == 'handover' and waiting['active'] == old_user and target != old_user
+    shown = proven.stdout.replace('\\\\', '\\')   # the message as the default callback's JSON escapes it
+    assert ("hand the credentials of GMSA\\%s over to the plug-in's store yourself; the password is in %s"
+            % (target, fleet.root / 'secrets' / target)) in shown
+    assert '-e gmsa_rotation_handed_over=%s' % FILE in proven.stdout
+    # The new password is proven, and kept on the controller for the hand-over.
+    logs_on_and_reads_the_gmsa_password(lab, tmp_path, FILE, target, (fleet.root / 'secrets' / target).read_text().strip())
+    # Runs that are not told it is done change nothing: the old user stays active and working.
+    for _run in range(2):
+        again = rotate(fleet, FILE)
+        assert again.rc == 0 and state(fleet, FILE) == waiting, again.output
+        assert 'waiting for %s' % target in again.stdout
+    assert can_log_on(lab, tmp_path, old_user, old_password)
+
+    done = rotate(fleet, FILE, *handed_over(FILE))
+    assert done.rc == 0, done.output
+    assert state(fleet, FILE)['phase'] == 'idle' and state(fleet, FILE)['active'] == target
+    assert not can_log_on(lab, tmp_path, old_user, old_password)
+
+
+@pytest.mark.parametrize('emptied', [False, True], ids=['missing', 'empty'])
+def test_a_rotation_never_makes_up_the_password_it_lost(lab, fleet, tmp_path, emptied):
+    converged(fleet)
+    old_user, old_password = store_credentials(lab, fleet, AWS)
+    # Stopped once the new password is kept and the rotation recorded as started; then the file is lost.
+    started = rotate(fleet, AWS, '--skip-tags', ','.join(STEPS[2:]))
+    assert started.rc == 0 and state(fleet, AWS)['phase'] == 'new_password', started.output
+    target = state(fleet, AWS)['target']
+    kept = fleet.root / 'secrets' / target
+    kept.write_text('') if emptied else kept.unlink()
+    recorded = state(fleet, AWS)
+    password_set = lab.ldbsearch(lab.domain_dn, '(sAMAccountName=%s)' % target, ['pwdLastSet'])
+
+    stopped = rotate(fleet, AWS)
+    assert stopped.rc != 0 and 'Traceback' not in stopped.output
+    failed = [line for line in stopped.stdout.splitlines() if line.startswith('fatal:')]
+    message = json.loads(failed[0].split(' => ', 1)[1])['msg']
+    assert '\n' not in message.strip()
+    assert 'the password file %s of %s is missing or empty' % (kept, target) in message
+    assert 'the rotation goes on from where it is (new_password)' in message
+    # Nothing was made up: the phase, the target's password in AD and the store are as they were.
+    assert state(fleet, AWS) == recorded
+    assert lab.ldbsearch(lab.domain_dn, '(sAMAccountName=%s)' % target, ['pwdLastSet']) == password_set
+    assert store_credentials(lab, fleet, AWS) == (old_user, old_password)
+    logs_on_and_reads_the_gmsa_password(lab, tmp_path, AWS, old_user, old_password)

@@ -20,13 +20,17 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._rotation impor
     retired,
     rotation_plan,
     rotation_state,
+    proven,
     started,
 )
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 APP = {'name': 'Batch01', 'portable_user': {'blue_green': True, 'users': [
     {'name': 'Batch01-ccg', 'sam_account_name': 'Batch01-ccg'},
-    {'name': 'Batch01-ccg2', 'sam_account_name': 'Batch01-ccg2'}]}}
+    {'name': 'Batch01-ccg2', 'sam_account_name': 'Batch01-ccg2'}]},
+    'plugin': {'store': {'kind': 'aws_secretsmanager', 'name': 'gmsa/batch01-ccg', 'region': 'eu-west-1'}}}
+# A plug-in whose store this collection neither writes nor reads back (type: custom).
+OWN_STORE_APP = dict(APP, plugin={'store': None})
 
 
 def plan(state=None, rotate=('Batch01',), older_than_days=0, grace_minutes=15, now=NOW):
@@ -119,3 +123,31 @@ def test_a_generated_password_holds_no_name_part_and_three_kinds(random_text):
 
 def test_a_password_that_is_fine_stays_as_it_is():
     assert complex_password('Ab1.xyzXYZ', ['rotAws01-ccg']) == 'Ab1.xyzXYZ'
+
+
+def test_a_store_the_collection_writes_needs_no_hand_over():
+    going = plan(started(plan(), NOW))
+    assert going['action'] == 'continue' and going['hand_over'] is None
+
+
+def test_a_store_nobody_confirmed_is_not_a_hand_over():
+    def own(state=None, rotate=('Batch01',), handed_over=()):
+        return rotation_plan(OWN_STORE_APP, json.dumps(state) if state else '', list(rotate), 0, 15, NOW, handed_over)
+
+    # A name left in the variables confirms nothing before the new password is proven and announced.
+    first = own(handed_over=['Batch01'])
+    assert first['action'] == 'start'
+    going = own(started(first, NOW), handed_over=['Batch01'])
+    assert going['action'] == 'continue' and going['hand_over'] == 'needed'
+    waiting = proven(going, NOW)
+    assert waiting['phase'] == 'handover' and waiting['target'] == 'Batch01-ccg2' and waiting['active'] == 'Batch01-ccg'
+    # Asked again, or not asked: still waiting, and nothing is retired; the reason says what to run.
+    for rotate in (['Batch01'], []):
+        still = own(waiting, rotate)
+        assert still['action'] == ('handover' if rotate else 'none')
+        assert '-e gmsa_rotation_handed_over=Batch01' in still['why'] and 'Batch01-ccg2' in still['why']
+    # Told it is done (even without naming it in the rotation): the target becomes active, as with a store.
+    confirmed = own(waiting, [], handed_over=['Batch01'])
+    assert confirmed['action'] == 'continue' and confirmed['hand_over'] == 'confirmed'
+    assert delivered(confirmed, NOW)['active'] == 'Batch01-ccg2'
+    assert own(waiting, [], handed_over='all')['hand_over'] == 'confirmed'
