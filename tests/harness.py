@@ -122,6 +122,21 @@ def assert_nothing_written(lab, usn, ours=OURS):
     assert not mine, 'written since USN %d: %s' % (usn, mine)
 
 
+OBJECTS_SCRIPT = REPO / 'tests' / 'integration' / 'files' / 'ldap_objects.py'
+
+
+def ldap_objects(lab, adds=(), deletes=(), sids_of=(), user=None, password=None):
+    """Adds and deletes directory objects with ldap3 over one LDAPS connection (tests/integration/files/
+    ldap_objects.py), as ``user`` (default the lab's Administrator); the SIDs of ``sids_of``."""
+    request = {'server': lab.env['GMSA_AD_SERVER'], 'port': int(lab.env['GMSA_AD_PORT']),
+               'ca_cert': lab.env['GMSA_AD_CA_CERT'], 'tls_name': lab.env['GMSA_AD_TLS_SERVER_NAME'],
+               'user': user or lab.env['GMSA_AD_USERNAME'], 'password': password or lab.password,
+               'adds': list(adds), 'deletes': list(deletes), 'sids_of': list(sids_of)}
+    done = subprocess.run(lab.in_lab_net([sys.executable, str(OBJECTS_SCRIPT)]), input=json.dumps(request),
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
 def filter_value(value):
     """RFC 4515 escaping, written out here so the test does not rely on the code under test."""
     return ''.join('\\%02x' % ord(char) if char in '*()\\\0' else char for char in value)
@@ -219,6 +234,8 @@ def accounts_flow(tmp_path, inventory, core, env):
     """Runs of the service_accounts role (``accounts.yml``) and of the collection's playbooks over ``inventory``,
     written into ``tmp_path``, with the stand-ins in place (tests/standin/runner.py): ``run(playbook, *args)``."""
     import yaml
+
+    sys.path.insert(0, str(REPO / 'tests' / 'standin'))
     from runner import run_playbook
 
     (tmp_path / 'inventory.yml').write_text(yaml.safe_dump(inventory))

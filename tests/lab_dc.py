@@ -82,6 +82,14 @@ class LabDC:
                                                '-A', self.env['GMSA_LAB_AUTH_FILE']]),
                               check=check, capture_output=True, text=True)
 
+    def joined_computer(self, name):
+        """A computer account as a Windows host's join leaves it: with its dNSHostName, <name>.<domain>, which
+        samba-tool does not write (the host's Netlogon does)."""
+        self.samba_tool('computer', 'create', name)
+        ldif = ('dn: CN=%s,CN=Computers,%s\nchangetype: modify\nreplace: dNSHostName\ndNSHostName: %s.%s\n'
+                % (name, self.domain_dn, name.lower(), self.env['GMSA_AD_DOMAIN']))
+        subprocess.run(['ldbmodify', '-H', self.sam_ldb], input=ldif, text=True, check=True, capture_output=True)
+
     def kinit(self, principal, password, ccache):
         env = dict(os.environ, KRB5_CONFIG=self.env['KRB5_CONFIG'], KRB5CCNAME='FILE:%s' % ccache)
         subprocess.run(self.in_lab_net(['kinit', principal]), input=password + '\n', text=True,

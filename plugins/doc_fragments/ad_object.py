@@ -21,6 +21,21 @@ options:
       - The object is neither renamed nor given another sAMAccountName; a O(name) or a sAMAccountName that
         differs from the object found fails the task and says what it found.
     type: str
+  adopt:
+    description:
+      - Whether an existing object that this collection may not have made is taken as it is.
+      - An object is this collection's to take when its owner is the domain's administrators (Domain Admins,
+        Enterprise Admins, BUILTIN\\Administrators), the domain controller itself (SYSTEM) or the account the
+        task binds as, and, when O(path) is given, when it sits there. Whoever owns an object may change its
+        permissions at any time, so a group or user someone else made first, under the name this task manages,
+        stays theirs.
+      - V(false) stops the task at such an object, before anything is written, naming the object, its owner and
+        where it is. For O(state=absent) the object is not removed either.
+      - V(true) takes it over. The bound account becomes its owner (a warning says so, and diff mode shows the
+        owner), and it moves to O(path) when one is given.
+      - Not given, the owner is not looked at, as in the microsoft.ad collection.
+        M(wincontainers.gmsa.application) always looks (its default is V(false)).
+    type: bool
 '''
 
     # The description of the object, shared by group, user, service_account and application.

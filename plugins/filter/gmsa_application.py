@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._inventory import (
-    computer_account,
+    container_host_account,
     gmsa_application,
     gmsa_applications,
     gmsa_credential_specs,
@@ -15,7 +15,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._inventory impo
     spec_file_name,
 )
 
-__all__ = ['computer_account', 'gmsa_application', 'gmsa_applications', 'gmsa_credential_specs',
+__all__ = ['container_host_account', 'gmsa_application', 'gmsa_applications', 'gmsa_credential_specs',
            'gmsa_role_bindings', 'gmsa_verify_table']
 
 

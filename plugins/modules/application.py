@@ -49,8 +49,9 @@ options:
   applications:
     description:
       - Many applications in one task, each a dictionary with the options O(name), O(dns_hostname), O(spns),
-        O(path), O(description), O(group), O(portable_user) and O(credential_spec) as documented here for one
-        application (O(name) and O(group) required in each).
+        O(path), O(description), O(adopt), O(group), O(portable_user), O(container_hosts),
+        O(host_computer_accounts) and O(credential_spec) as documented here for one application (O(name) and
+        O(group) required in each).
       - Cannot be combined with those options at the top level. Each name may be given once.
       - Options that fail the argument check fail the task before anything is written; an application whose
         checks against the directory fail (a member that does not exist, a name taken) is reported failed and
@@ -90,8 +91,48 @@ options:
   path:
     description:
       - DN of the OU or container of the gMSA; defaults to the domain's Managed Service Accounts container.
-      - An existing gMSA elsewhere is moved here.
+      - An existing gMSA elsewhere is taken only with O(adopt=true), and then moved here.
     type: str
+  adopt:
+    description:
+      - Whether an existing gMSA that this collection may not have made is taken as it is, as
+        O(wincontainers.gmsa.service_account#module:adopt) says; here V(false) unless given. O(group.adopt) and
+        O(portable_user.adopt) say the same of the group and the portable user.
+      - With V(false), an existing gMSA owned by anyone but the domain's administrators, the domain controller or
+        the bound account, or that sits elsewhere than O(path), stops the application before anything is
+        written, naming it, its owner and where it is.
+    type: bool
+    default: false
+  container_hosts:
+    description:
+      - The computer accounts of the container hosts, each made a member of O(group) only once it is proven to be
+        the host meant. Read from the directory before anything is written, each must exist and be a computer;
+        carry O(container_hosts[].dns_hostname) as its C(dNSHostName) when that is given (a short name only
+        needs to match the first label, and is not checked while the account carries none); and not have been
+        created through the machine account quota (C(mS-DS-CreatorSID) set), since any domain user may create
+        such an account under any free name. A quota-made computer is taken only when named in
+        O(host_computer_accounts).
+      - The role C(wincontainers.gmsa.service_accounts) fills this from the application's inventory group.
+    type: list
+    elements: dict
+    suboptions:
+      computer_account:
+        description: The host's computer account, with or without the trailing C($).
+        type: str
+        required: true
+      dns_hostname:
+        description: The DNS name the inventory knows the host by, which the account must carry.
+        type: str
+      host:
+        description: The host as the inventory names it, for messages.
+        type: str
+  host_computer_accounts:
+    description:
+      - Computer accounts the application names itself (hosts outside the inventory, say), made members of
+        O(group). Each must exist and be a computer; these may have been created through the machine account
+        quota.
+    type: list
+    elements: str
   group:
     description:
       - The group whose members may read the gMSA's password, as for M(wincontainers.gmsa.group). It is the only
@@ -109,7 +150,7 @@ options:
       path:
         description:
           - DN of the OU or container of the group; defaults to the domain's Users container.
-          - An existing group elsewhere is moved here.
+          - An existing group elsewhere is taken only with O(group.adopt=true), and then moved here.
         type: str
       scope:
         description: The group scope.
@@ -119,10 +160,15 @@ options:
       description:
         description: The group's description.
         type: str
+      adopt:
+        description:
+          - Whether an existing group that this collection may not have made is taken as it is; see O(adopt).
+        type: bool
+        default: false
       members:
         description:
-          - The group's members (the container hosts' computer accounts), as
-            O(wincontainers.gmsa.group#module:members). The portable user, when given, is always one of them.
+          - Further members of the group, as O(wincontainers.gmsa.group#module:members). The portable user, the
+            O(container_hosts) and the O(host_computer_accounts) are always among them.
         type: dict
         suboptions:
           add:
@@ -154,8 +200,14 @@ options:
       path:
         description:
           - DN of the OU or container of the user; defaults to the domain's Users container.
-          - An existing user elsewhere is moved here.
+          - An existing user elsewhere is taken only with O(portable_user.adopt=true), and then moved here.
         type: str
+      adopt:
+        description:
+          - Whether an existing user that this collection may not have made is taken as it is; see O(adopt).
+            Someone else's user could have its password reset by its owner at any time.
+        type: bool
+        default: false
       password:
         description:
           - The user's password, from Ansible Vault or a secret store. Required to create the user unless

@@ -23,7 +23,9 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._naming import 
     credential_spec_file_name,
     default_dns_hostname,
     default_spns,
+    dns_hostname,
     gmsa_name,
+    is_ip_address,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._naming import computer_account as windows_computer_account
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import (
@@ -36,11 +38,11 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import
 
 _KEYS = {
     'name', 'state', 'dns_hostname', 'spns', 'additional_accounts', 'group', 'container_hosts',
-    'host_computer_accounts', 'domain_joined', 'portable_user', 'plugin', 'kubernetes',
+    'host_computer_accounts', 'domain_joined', 'portable_user', 'plugin', 'kubernetes', 'adopt',
 }
-_GROUP_KEYS = {'name', 'sam_account_name', 'path'}
+_GROUP_KEYS = {'name', 'sam_account_name', 'path', 'adopt'}
 _PORTABLE_USER_KEYS = {'name', 'sam_account_name', 'password', 'path', 'blue_green', 'standby_name',
-                       'standby_sam_account_name'}
+                       'standby_sam_account_name', 'adopt'}
 _PLUGIN_KEYS = {'type', 'guid', 'input', 'installer', 'deliver'} | TYPED_OPTIONS
 _KUBERNETES_KEYS = {'name', 'namespace', 'service_accounts', 'secret_namespace'}
 
@@ -81,6 +83,15 @@ def _string_list(application, value, key):
     return [to_text(item) for item in value]
 
 
+def _accounts_list(application, value, key):
+    """A list of accounts, where one account may be written alone: ``AppA`` is the one name AppA, not four."""
+    if isinstance(value, (str, dict)):
+        return [value]
+    if value is not None and not isinstance(value, (list, tuple)):
+        _fail(application, '%s must be a list of accounts' % key)
+    return list(value or [])
+
+
 def _unique(values):
     """The values in order, without repeats; account names compare without regard to case, as AD does."""
     seen, kept = set(), []
@@ -102,14 +113,39 @@ def _check_name(name):
         _fail(name, str(error))
 
 
-def computer_account(hostname, hostvars=None):
-    """The computer account of an inventory host: gmsa_computer_account, else its short name as Windows makes it."""
+def container_host_account(hostname, hostvars=None):
+    """What the application knows of one of its domain-joined container hosts: ``{host, computer_account,
+    dns_hostname}``, the computer account to make a reader and the DNS host name it must carry to be the machine
+    meant (the application module checks both in AD before the account reads anything).
+
+    The host's name is gmsa_host_fqdn, else ansible_host when that is a name, else the inventory name when that is
+    one: never an address. The computer account is gmsa_computer_account, else the one Windows makes for that name.
+    A host known only by address, or by a name no Windows computer has, raises NamingError."""
     host = (hostvars or {}).get(hostname) or {}
-    given = host.get('gmsa_computer_account') if hasattr(host, 'get') else None
+    setting = host.get if hasattr(host, 'get') else (lambda _key: None)
+    fqdn = setting('gmsa_host_fqdn')
+    if fqdn:
+        fqdn = dns_hostname(to_text(fqdn))
+    address = to_text(setting('ansible_host') or hostname)
+    name = fqdn or next((candidate for candidate in (address, hostname) if not is_ip_address(candidate)), None)
+    given = setting('gmsa_computer_account')
     if given:
         given = to_text(given)
-        return given if given.endswith('$') else given + '$'
-    return windows_computer_account(hostname)
+        account = given if given.endswith('$') else given + '$'
+    else:
+        account = windows_computer_account(name or hostname)
+    return {'host': hostname, 'computer_account': account, 'dns_hostname': name}
+
+
+def _container_host_accounts(application, hosts, hostvars):
+    accounts = []
+    for host in hosts:
+        try:
+            accounts.append(container_host_account(host, hostvars))
+        except NamingError as error:
+            _fail(application, 'container host %s: %s; set gmsa_computer_account (and gmsa_host_fqdn) for it in the '
+                               'inventory to name its computer account' % (host, error))
+    return accounts
 
 
 def _kubernetes(name, value):
@@ -150,7 +186,15 @@ def _portable_user(application, portable, user_name):
     elif portable.get('standby_name') or portable.get('standby_sam_account_name'):
         _fail(application, 'portable_user.standby_name is for blue_green: true')
     return {'name': user_name, 'sam_account_name': sam, 'path': portable.get('path'), 'blue_green': blue_green,
-            'users': users}
+            'users': users, 'adopt': _flag(application, portable, 'adopt', 'portable_user.adopt')}
+
+
+def _flag(application, section, key, shown_as):
+    """An optional true or false of the application (false when not given)."""
+    value = section.get(key, False)
+    if not isinstance(value, bool):
+        _fail(application, '%s must be true or false' % shown_as)
+    return value
 
 
 def _plugin(name, value):
@@ -190,7 +234,8 @@ def gmsa_application(application, groups=None, hostvars=None, domain=None):
     if container_hosts is not None and not isinstance(container_hosts, str):
         _fail(name, 'container_hosts must be the name of one inventory group')
     hosts = _unique(list((groups or {}).get(container_hosts) or [])) if container_hosts else []
-    computer_accounts = [computer_account(host, hostvars) for host in hosts] if domain_joined else []
+    host_accounts = _container_host_accounts(name, hosts, hostvars) if domain_joined else []
+    computer_accounts = [account['computer_account'] for account in host_accounts]
     host_computer_accounts = _string_list(name, application.get('host_computer_accounts'), 'host_computer_accounts')
 
     portable = _section(name, application.get('portable_user'), 'portable_user', _PORTABLE_USER_KEYS)
@@ -218,15 +263,18 @@ def gmsa_application(application, groups=None, hostvars=None, domain=None):
         'state': state,
         'dns_hostname': application.get('dns_hostname'),
         'spns': _string_list(name, application.get('spns'), 'spns'),
-        'additional_accounts': list(application.get('additional_accounts') or []),
+        'additional_accounts': _accounts_list(name, application.get('additional_accounts'), 'additional_accounts'),
         'group': {
             'name': to_text(group.get('name') or '%s Authorized Hosts' % name),
             'sam_account_name': to_text(group.get('sam_account_name') or '%sHosts' % name),
             'path': group.get('path'),
+            'adopt': _flag(name, group, 'adopt', 'group.adopt'),
         },
+        'adopt': _flag(name, application, 'adopt', 'adopt'),
         'container_hosts': container_hosts,
         'hosts': hosts,
         'computer_accounts': computer_accounts,
+        'host_accounts': host_accounts,
         'host_computer_accounts': host_computer_accounts,
         'domain_joined': domain_joined,
         'portable_user': portable_user,
@@ -252,11 +300,21 @@ def gmsa_applications(applications, groups=None, hostvars=None, domain=None):
     derived = [gmsa_application(application, groups, hostvars, domain) for application in applications]
     seen = {}
     for application in derived:
-        for kind, value in (('name', application['name']), ('group', application['group']['sam_account_name'])):
+        for kind, value in _own_names(application):
             earlier = seen.setdefault((kind, value.lower()), application['name'])
             if earlier != application['name']:
-                _fail(application['name'], 'its %s %s is also used by %s' % (kind, value, earlier))
+                _fail(application['name'], 'its %s %s is also used by %s; each belongs to one application'
+                      % (kind, value, earlier))
     return derived
+
+
+def _own_names(application):
+    """What one application alone may have: its name, its group, and its portable users (a rotation of one
+    application's user would leave the other's store with a password AD no longer takes)."""
+    yield 'name', application['name']
+    yield 'group', application['group']['sam_account_name']
+    for user in (application['portable_user'] or {}).get('users', []):
+        yield 'portable user', user['sam_account_name']
 
 
 def gmsa_role_bindings(application, cluster_role):

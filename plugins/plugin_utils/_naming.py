@@ -10,6 +10,7 @@ Pure: the filters use these rules before any directory is reached, the modules a
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 # A gMSA is a computer account: its name (the sAMAccountName without the $) keeps to the NetBIOS limit of
@@ -18,6 +19,8 @@ import re
 NETBIOS_NAME_MAX_LENGTH = 15
 GMSA_NAME_FORBIDDEN = '"/\\[]:;|=,+*?<>@$'
 _DNS_LABEL = re.compile(r'^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$')
+# A Windows computer name: never all digits (Windows refuses one), so at least one letter.
+_COMPUTER_NAME = re.compile(r'^(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{1,63}$')
 
 
 class NamingError(ValueError):
@@ -77,9 +80,37 @@ def default_spns(name, host_name):
 
 
 def computer_account(host_name):
-    """The computer account Windows makes for a host: its short name, truncated to the NetBIOS limit of 15
-    characters, upper case, plus $."""
-    return host_name.split('.')[0][:NETBIOS_NAME_MAX_LENGTH].upper() + '$'
+    """The computer account Windows makes for the host called ``host_name`` (a short name or a DNS name): its
+    first label, truncated to the NetBIOS limit of 15 characters, upper case, plus $.
+
+    What can never be a Windows computer name raises NamingError: an IP address, a label without a letter (any
+    domain user may create the computer 10$ through the machine account quota, so the address 10.20.30.41 must
+    not name it), or characters a computer name does not have."""
+    name = host_name.strip() if isinstance(host_name, str) else ''
+    if is_ip_address(name):
+        raise NamingError('%s is an IP address, which is never a Windows computer name' % name)
+    short = name.split('.')[0]
+    if not _COMPUTER_NAME.match(short):
+        raise NamingError('%r cannot be a Windows computer name (letters, digits, hyphens and underscores, with at '
+                          'least one letter)' % short)
+    return short[:NETBIOS_NAME_MAX_LENGTH].upper() + '$'
+
+
+def is_ip_address(text):
+    """Whether ``text`` is an IPv4 or IPv6 address (an IPv6 one with or without brackets or a zone)."""
+    try:
+        ipaddress.ip_address(text.strip('[]').split('%')[0])
+    except ValueError:
+        return False
+    return True
+
+
+def same_host_name(dns_hostname, expected):
+    """Whether the DNS host name a computer account carries is ``expected``: the whole name when ``expected`` has a
+    domain, else its first label; without regard to case or a trailing dot."""
+    actual = (dns_hostname or '').rstrip('.').lower()
+    expected = expected.rstrip('.').lower()
+    return actual == expected if '.' in expected else actual.split('.')[0] == expected
 
 
 def credential_spec_file_name(netbios_name, account):

@@ -151,6 +151,13 @@ def names_of_sids(directory, sids):
     return {sid_to_string(entry.raw('objectSid')).upper(): entry.text('sAMAccountName') for entry in entries}
 
 
+def shown_account(directory, sid):
+    """An account as people read it: DOMAIN\\name, or its SID when the domain holds no such account (a deleted
+    one, another domain's)."""
+    name = names_of_sids(directory, [sid]).get(sid.upper())
+    return '%s\\%s' % (directory.facts.netbios_name, name) if name else sid
+
+
 def sam_lookup_names(name):
     """The sAMAccountNames a principal written as the name ``name`` is looked up by: HOST01 may mean the computer
     HOST01$, so a name without its $ is also tried with it; an exact match wins (see _pick)."""

@@ -56,19 +56,25 @@ def gmsa_application_arguments(plan, sources, output_path, secret_path, domain, 
 
 def _arguments(application, source, output_path, secret_path, domain, standby_missing):
     name = application['name']
+    portable_users = [user['sam_account_name'] for user in (application['portable_user'] or {}).get('users', [])]
     arguments = {
         'name': name,
         'dns_hostname': application['dns_hostname'] or None,
         'spns': {'set': application['all_spns']},
         'description': 'gMSA of the %s containers' % name,
+        'adopt': application['adopt'],
         'group': {
             'name': application['group']['name'],
             'sam_account_name': application['group']['sam_account_name'],
             'path': application['group']['path'] or None,
             'scope': 'domain_local',
             'description': 'Container hosts allowed to retrieve the password of the %s gMSA' % name,
-            'members': {'set': [member for member in application['members'] if member.lower() not in standby_missing]},
+            'members': {'set': [user for user in portable_users if user.lower() not in standby_missing]},
+            'adopt': application['group']['adopt'],
         },
+        # Members of the group too, each once proven to be the host meant.
+        'container_hosts': application['host_accounts'],
+        'host_computer_accounts': application['host_computer_accounts'],
         'credential_spec': _credential_spec(application, output_path, domain),
     }
     if source is not None:
@@ -81,6 +87,7 @@ def _arguments(application, source, output_path, secret_path, domain, standby_mi
             'update_password': 'when_changed',
             'password_record_file': '%s/%s.record' % (secret_path, source['sam_account_name']),
             'description': 'ccg.exe identity of the container hosts outside the domain that run %s' % name,
+            'adopt': application['portable_user']['adopt'],
         }
     return arguments
 

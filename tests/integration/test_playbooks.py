@@ -76,7 +76,7 @@ def flow(lab, tmp_path_factory):
     """The inventory, the host's computer account, and a function running a playbook with it."""
     root = tmp_path_factory.mktemp('playbooks')
     sweep(lab)
-    lab.samba_tool('computer', 'create', HOST)
+    lab.joined_computer(HOST)
     lab.samba_tool('user', 'setpassword', HOST + '$', '--newpassword=' + HOST_PASSWORD)
     hosts, group_vars = inventory_text(root)
     (root / 'inventory' / 'group_vars').mkdir(parents=True)

@@ -15,20 +15,18 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 import zlib
 from pathlib import Path
 
 import pytest
 
-from harness import ansible_playbook, assert_one_clean_line, playbook_runner
+from harness import ansible_playbook, assert_one_clean_line, ldap_objects, playbook_runner
 from lab_dc import REPO, LabDC
 
 pytestmark = pytest.mark.lab
 
 REPORT_LAB_DIR = '/var/tmp/gmsa-lab-report'
 REPORT_LAB_NETNS = 'gmsa-report'
-OBJECTS_SCRIPT = Path(__file__).resolve().parent / 'files' / 'ldap_objects.py'
 ARTIFACTS = REPO / 'tests' / 'output' / 'report'
 BULK = 500
 BULK_GROUPS = 25
@@ -55,16 +53,6 @@ def membership_descriptor(entries):
     header_size = 20
     header = struct.pack('<BBHIIII', 1, 0, 0x8004, header_size, 0, 0, header_size + len(owner))
     return {'base64': base64.b64encode(header + owner + dacl).decode()}
-
-
-def ldap_objects(lab, adds=(), deletes=(), sids_of=()):
-    request = {'server': lab.env['GMSA_AD_SERVER'], 'port': int(lab.env['GMSA_AD_PORT']),
-               'ca_cert': lab.env['GMSA_AD_CA_CERT'], 'tls_name': lab.env['GMSA_AD_TLS_SERVER_NAME'],
-               'user': lab.env['GMSA_AD_USERNAME'], 'password': lab.password,
-               'adds': list(adds), 'deletes': list(deletes), 'sids_of': list(sids_of)}
-    done = subprocess.run(lab.in_lab_net([sys.executable, str(OBJECTS_SCRIPT)]), input=json.dumps(request),
-                          capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)
 
 
 def users_dn(lab, name):

@@ -39,7 +39,7 @@ def sweep(lab):
 @pytest.fixture
 def flow(lab, tmp_path):
     sweep(lab)
-    lab.samba_tool('computer', 'create', HOST)
+    lab.joined_computer(HOST)
     # The domain-joined stand-in host: in the group once site.yml has added it, after one ticket refresh.
     joined = StandInHost(tmp_path, host_state(ad={'gmsas': [WEB], 'readable': [], 'pending': {WEB: 1}}, tickets=[]),
                          name='%s.gmsa.test' % HOST.lower())

@@ -8,6 +8,7 @@ inside a block), so that the matrix costs a few interpreter start-ups rather tha
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
@@ -19,6 +20,9 @@ pytestmark = pytest.mark.lab
 INJECTION = '*)(objectClass=*'
 NON_ADMIN = 'RelBadUser'
 NON_ADMIN_PASSWORD = 'Rel-Bad-User-9a-Pass'
+# A group the plain user made in an OU delegated to it: the user owns it (and keeps the right to change it).
+FOREIGN_OU = 'OU=RelBadDelegated'
+FOREIGN_GROUP = 'RelBadForeign'
 # A DN that reads as one (a multi-valued RDN) but that the domain controller cannot parse.
 DC_REFUSED_DN = 'OU=a\\,b+c=d,DC=gmsa,DC=test'
 
@@ -148,6 +152,20 @@ MODULE_CASES = [
      "credential_spec.kubernetes_name: 'Bad_Name'"),
     ('application', '{name: RelBadA, group: {name: RelBadAG}, credential_spec: {additional_accounts: [{name: x, y: 1}]}}',
      'credential_spec.additional_accounts[0]: unknown keys y'),
+    # who may read, and objects someone else owns: refused with the option that allows them
+    ('application', '{name: RelBadA, group: {name: RelBadAG}, container_hosts: [{computer_account: RelBadHost, '
+     'host: relbadhost.gmsa.test, dns_hostname: relbadhost.gmsa.test}]}',
+     'container_hosts: relbadhost.gmsa.test (RelBadHost$): no computer account RelBadHost$ in gmsa.test; join the '
+     'host to the domain first, or set gmsa_computer_account'),
+    ('application', '{name: RelBadA, group: {name: RelBadAG}, host_computer_accounts: [Administrator]}',
+     'host_computer_accounts: Administrator$: no computer account Administrator$'),
+    ('application', '{name: RelBadA, group: {name: RelBadAG, adopt: maybe}}', 'adopt'),
+    ('group', '{name: RelBadG, adopt: sometimes}', 'adopt'),
+    ('group', '{name: "%s", adopt: false}' % FOREIGN_GROUP, 'adopt: the existing group CN=%s,' % FOREIGN_GROUP),
+    ('group', '{name: "%s", adopt: false, state: absent}' % FOREIGN_GROUP,
+     'adopt: the existing group CN=%s,' % FOREIGN_GROUP),
+    ('application', '{name: RelBadA, group: {name: "%s"}}' % FOREIGN_GROUP,
+     'group.adopt: the existing group CN=%s,' % FOREIGN_GROUP),
     # verify
     ('verify', '{account: NoSuchGmsa, principal: Administrator, kerberos: false}', 'NoSuchGmsa'),
     ('verify', '{account: RelBadOk, principal: NoSuchPrincipal, kerberos: false}', 'principal'),
@@ -182,6 +200,16 @@ ROLE_CASES = [
     ('service_accounts', '{service_accounts_applications: [{name: RelBadP, domain_joined: false, '
      'plugin: {type: custom, guid: "{GDMA0342-266A-4D1P-831J-20990E82944F}", input: x}}]}',
      "plugin.guid: '{GDMA0342-266A-4D1P-831J-20990E82944F}' is not a GUID (it is the documentation's sample"),
+    # a host known only by its address never names a computer account (relbad_hosts: 10.20.30.41, added first)
+    ('service_accounts', '{service_accounts_applications: [{name: RelBadH, container_hosts: relbad_hosts}]}',
+     'container host 10.20.30.41: 10.20.30.41 is an IP address, which is never a Windows computer name; set '
+     'gmsa_computer_account'),
+    ('service_accounts', '{service_accounts_applications: [{name: RelBadU1, domain_joined: false, '
+     'plugin: {type: custom, guid: "{8019A64C-3F4E-4DE3-AD2B-9A544290E2C3}", input: x}, '
+     'portable_user: {name: relbad-ccg}}, {name: RelBadU2, domain_joined: false, '
+     'plugin: {type: custom, guid: "{8019A64C-3F4E-4DE3-AD2B-9A544290E2C3}", input: x}, '
+     'portable_user: {name: RELBAD-ccg}}]}', 'RelBadU2: its portable user RELBAD-ccg is also used by RelBadU1'),
+    ('service_accounts', '{service_accounts_applications: [{name: RelBadR, adopt: yes please}]}', 'adopt'),
     ('container_host', '{container_host_applications: 42}', 'container_host_applications'),
     ('container_host', '{container_host_reboot: maybe}', 'container_host_reboot'),
     ('kubernetes', '{kubernetes_applications: {}}', 'kubernetes_applications'),
@@ -199,8 +227,22 @@ def role_task(number, role, variables):
             '      vars: %s\n  rescue:\n    - ansible.builtin.meta: noop\n' % (number, role, variables))
 
 
+def foreign_group(dc):
+    """FOREIGN_GROUP, made by the plain user in an OU where it may create anything."""
+    ou = '%s,%s' % (FOREIGN_OU, dc.domain_dn)
+    dc.samba_tool('ou', 'create', ou)
+    sid = dc.samba_tool('user', 'show', NON_ADMIN, '--attributes=objectSid').stdout.split('objectSid: ')[1].split()[0]
+    dc.samba_tool('dsacl', 'set', '--objectdn=%s' % ou, '--sddl=(A;CI;GA;;;%s)' % sid)
+    made = subprocess.run(dc.in_lab_net(['samba-tool', 'group', 'add', FOREIGN_GROUP, '--groupou=%s' % FOREIGN_OU,
+                                         '-H', 'ldap://' + dc.env['GMSA_AD_SERVER'],
+                                         '-U', '%s%%%s' % (NON_ADMIN, NON_ADMIN_PASSWORD)]),
+                          capture_output=True, text=True, check=False)
+    assert made.returncode == 0, made.stdout + made.stderr
+
+
 def test_bad_input_matrix(solo_dc, tmp_path):
     solo_dc.samba_tool('user', 'create', NON_ADMIN, NON_ADMIN_PASSWORD)
+    foreign_group(solo_dc)
     run = playbook_runner(solo_dc, tmp_path)
     # The non-admin account has logged on once, as any real one has: its first logon writes lastLogonTimestamp.
     setup = run('- wincontainers.gmsa.service_account:\n    name: RelBadOk\n'
@@ -210,7 +252,8 @@ def test_bad_input_matrix(solo_dc, tmp_path):
     other_ca = make_ca(tmp_path / 'other-ca', 'Some Other CA')
 
     before = solo_dc.highest_committed_usn()
-    tasks = ''.join(module_task(number, module, options)
+    tasks = '- ansible.builtin.add_host: {name: 10.20.30.41, groups: relbad_hosts}\n'
+    tasks += ''.join(module_task(number, module, options)
                     for number, (module, options, _expected) in enumerate(MODULE_CASES, 1))
     first_role = len(MODULE_CASES) + 1
     tasks += ''.join(role_task(number, role, variables)

@@ -29,6 +29,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._connect 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._directory import (
     AccountsRead,
     Change,
+    SECURITY_DESCRIPTOR,
     Directory,
     DomainFacts,
     Entry,
@@ -65,6 +66,8 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._security
     SecurityDescriptor,
     SecurityDescriptorError,
     build_membership_descriptor,
+    owner_descriptor,
+    owner_of_descriptor,
     parse_security_descriptor,
 )
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._settings import (
@@ -78,12 +81,12 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._settings
 
 __all__ = [
     'AccountsRead', 'CONNECTION_ARGUMENT_SPEC', 'Candidate', 'Change', 'ConnectionLostError', 'ConnectionSettings',
-    'Directory', 'DirectoryError', 'DomainFacts', 'Entry', 'FILETIME_EPOCH', 'SecurityDescriptor',
+    'Directory', 'DirectoryError', 'SECURITY_DESCRIPTOR', 'DomainFacts', 'Entry', 'FILETIME_EPOCH', 'SecurityDescriptor',
     'SRV_RECORD', 'SecurityDescriptorError', 'TLSRefusedError', 'add_values', 'bind_refusal', 'build_membership_descriptor',
     'candidates_for', 'check_dn', 'clear', 'clear_text_simple_bind', 'common_name', 'connect', 'datetime_to_filetime', 'delete_values',
     'describe_missing_rights', 'directory_for', 'discover_domain_controllers', 'dn_key', 'dn_to_dns_name',
     'escape_filter_bytes', 'escape_filter_value', 'filetime_to_datetime', 'first_rdn', 'generalized_time_to_datetime', 'guid_to_string', 'iso',
     'ntlm_bind_without_channel_binding',
-    'object_dn', 'open_directories', 'parent_dn', 'parse_security_descriptor', 'replace_values', 'same_dn',
+    'object_dn', 'open_directories', 'owner_descriptor', 'owner_of_descriptor', 'parent_dn', 'parse_security_descriptor', 'replace_values', 'same_dn',
     'sid_to_bytes', 'sid_to_string', 'split_dn',
 ]

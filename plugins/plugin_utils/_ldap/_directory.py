@@ -33,6 +33,12 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap._tls impo
 
 PAGE_SIZE = 500
 
+# The parts of nTSecurityDescriptor a search returns or a modify replaces (LDAP_SERVER_SD_FLAGS_OID, MS-ADTS
+# 3.1.1.3.4.1.11). Without the control AD sends the descriptor only to those who may read its SACL too; the owner
+# alone is what finding an object needs, and all that taking ownership writes.
+SECURITY_DESCRIPTOR = 'nTSecurityDescriptor'
+OWNER_SECURITY_INFORMATION = 0x1
+
 ROOT_DSE_ATTRIBUTES = [
     'defaultNamingContext', 'configurationNamingContext', 'schemaNamingContext',
     'rootDomainNamingContext', 'dnsHostName', 'serverName', 'highestCommittedUSN',
@@ -80,6 +86,15 @@ def delete_values(values):
 def clear():
     """Delete every value of the attribute."""
     return [Change('delete', ())]
+
+
+def _security_descriptor_controls(attributes):
+    """The control that limits nTSecurityDescriptor to its owner, when a search or modify names it."""
+    if not any(name.lower() == SECURITY_DESCRIPTOR.lower() for name in attributes):
+        return None
+    from ldap3.protocol.microsoft import security_descriptor_control
+
+    return security_descriptor_control(sdflags=OWNER_SECURITY_INFORMATION)
 
 
 def _ldap3_changes(changes):
@@ -221,11 +236,13 @@ class Directory:
         self.accounts_read = AccountsRead()
 
     # searches -----------------------------------------------------------
-    def search(self, base, ldap_filter, attributes, scope='subtree', controls=None):
-        """Every entry below ``base`` matching ``ldap_filter`` (values must already be escaped)."""
+    def search(self, base, ldap_filter, attributes, scope='subtree'):
+        """Every entry below ``base`` matching ``ldap_filter`` (values must already be escaped). Of
+        nTSecurityDescriptor, when asked for, only the owner is read."""
         import ldap3
 
         scopes = {'base': ldap3.BASE, 'one': ldap3.LEVEL, 'subtree': ldap3.SUBTREE}
+        controls = _security_descriptor_controls(attributes)
         self._call('search', base, 'search', base, ldap_filter, scopes[scope],
                    attributes=attributes, controls=controls, paged_size=None if scope == 'base' else PAGE_SIZE,
                    ok_codes=('success', 'noSuchObject'))
@@ -238,9 +255,9 @@ class Directory:
             cookie = self._paged_cookie()
         return entries
 
-    def read(self, dn, attributes, controls=None):
+    def read(self, dn, attributes):
         """The entry at ``dn``, or None when there is none."""
-        found = self.search(dn, '(objectClass=*)', attributes, scope='base', controls=controls)
+        found = self.search(dn, '(objectClass=*)', attributes, scope='base')
         return found[0] if found else None
 
     # writes ---------------------------------------------------------------
@@ -254,10 +271,11 @@ class Directory:
         Add and delete change single values, so concurrent writers of other
         values of the same attribute keep theirs.
         """
+        controls = _security_descriptor_controls(changes or {})
         changes = _ldap3_changes(changes or {})
         if changes:
             self.accounts_read.forget_object(dn)
-            self._call('changing', dn, 'modify', dn, changes)
+            self._call('changing', dn, 'modify', dn, changes, controls=controls)
 
     def move(self, dn, relative_dn, new_parent):
         """Move ``dn`` under ``new_parent``, keeping (or renaming to) ``relative_dn``."""
@@ -267,6 +285,21 @@ class Directory:
     def delete(self, dn):
         self.accounts_read.forget_object(dn)
         self._call('deleting', dn, 'delete', dn, ok_codes=('success', 'noSuchObject'))
+
+    def bound_account(self):
+        """The account this connection is bound as, as the DC names it (``DOMAIN\\name``; the LDAP "Who am I?"
+        operation, RFC 4532), or None when the DC does not say."""
+        if 'bound account' not in self.remembered:
+            answer = self._call_extended('who am I', self.connection.extend.standard.who_am_i)
+            name = (answer or '').strip()
+            self.remembered['bound account'] = name[2:] if name.lower().startswith('u:') else None
+        return self.remembered['bound account']
+
+    def _call_extended(self, action, operation):
+        try:
+            return operation()
+        except Exception as exc:  # ldap3 raises socket and protocol errors of many types
+            raise ADError('%s failed: %s' % (action, describe_exception(exc, self.candidate, self.settings)))
 
     def root_dse(self):
         return self.read('', ROOT_DSE_ATTRIBUTES)

@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Private to this collection: may change in any release.
-"""The self-relative security descriptor stored in msDS-GroupMSAMembership (MS-DTYP 2.4.6).
+"""The self-relative security descriptor (MS-DTYP 2.4.6): the one stored in msDS-GroupMSAMembership, and the
+owner of an object's nTSecurityDescriptor.
 
 Who may read a gMSA's password is the DACL of this descriptor: the domain
 controller grants the read to principals with READ_PROPERTY in it. Only the
@@ -150,6 +151,17 @@ class SecurityDescriptor:
             offset += len(part)
         control = self.control | SE_SELF_RELATIVE | SE_DACL_PRESENT
         return _HEADER.pack(1, 0, control, *offsets) + owner + group + sacl + dacl
+
+
+def owner_descriptor(sid):
+    """A descriptor that holds only an owner: what a modify of nTSecurityDescriptor limited to the owner writes."""
+    owner = sid_to_bytes(sid)
+    return _HEADER.pack(1, 0, SE_SELF_RELATIVE, _HEADER.size, 0, 0, 0) + owner
+
+
+def owner_of_descriptor(data):
+    """The owner SID of a self-relative descriptor (one read limited to its owner, say), or None."""
+    return parse_security_descriptor(data).owner if data else None
 
 
 def build_membership_descriptor(sids):

@@ -22,11 +22,13 @@ from typing import Callable, Optional, Tuple
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
+    SECURITY_DESCRIPTOR,
     DirectoryError,
     add_values,
     delete_values,
     first_rdn,
     object_dn,
+    owner_descriptor,
     replace_values,
     same_dn,
 )
@@ -35,6 +37,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._accou
     moved_dn,
     new_parent_for,
 )
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._ownership import Adoption, adoption_of
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._value_lists import conflicting_values, plan_values
 
 ABSENT = {'state': 'absent'}
@@ -214,6 +217,7 @@ class Plan:
     requests: Tuple[dict, ...] = ()     # the modify requests, in order (more than one only for stepped values)
     new_parent: Optional[str] = None    # where it moves
     secrets: Tuple[str, ...] = ()       # the write-only options written
+    adoption: Optional[Adoption] = None  # taken over from another owner (adopt: true)
 
     @property
     def creates(self):
@@ -221,7 +225,7 @@ class Plan:
 
     @property
     def changed(self):
-        return self.creates or bool(self.new_parent) or any(self.requests)
+        return self.creates or bool(self.new_parent) or any(self.requests) or bool(self.adoption)
 
 
 @dataclass(frozen=True)
@@ -238,12 +242,16 @@ class Outcome:
 
 # ------------------------------------------------------------------ ensure
 def ensure(task, object_type):
-    """The object as the task asks: found, planned, shown, and written unless in check mode."""
+    """The object as the task asks: found, taken only if it may be (``adopt``), planned, shown, and written unless
+    in check mode."""
     entry = object_type.find(task)
+    adoption = adoption_of(task, object_type.kind, entry)
     if task.asked('state') == 'absent':
         return _ensure_absent(task, object_type, entry)
-    plan = plan_object(task, object_type, entry)
+    plan = plan_object(task, object_type, entry, adoption)
     warnings = tuple(object_type.before_write(task, plan) or ()) if object_type.before_write else ()
+    if adoption:
+        warnings += (adoption.warning(object_type.kind, entry.dn, task.mode.check),)
     if not plan.changed or task.mode.check:
         return Outcome(plan.changed, plan.before, plan.after, entry, plan, warnings)
     plan = write(task, object_type, plan)
@@ -252,7 +260,7 @@ def ensure(task, object_type):
     written = object_type.find(task)
     if written is None:
         raise ADError('the %s %s was written but cannot be read back' % (object_type.kind, plan.dn))
-    after = dict(view(task, object_type, written), **_secrets_changed(plan.secrets))
+    after = dict(view(task, object_type, written), **_secrets_changed(plan.secrets), **_owner(plan.adoption, 'after'))
     return Outcome(True, plan.before, after, written, plan, warnings)
 
 
@@ -285,10 +293,17 @@ def _secrets_changed(secrets):
     return {'%s_changed' % option: True for option in secrets}
 
 
+def _owner(adoption, side):
+    """The owner, shown only where it changes: an object taken over."""
+    if adoption is None:
+        return {}
+    return {'owner': adoption.previous_owner if side == 'before' else adoption.owner}
+
+
 # ------------------------------------------------------------------ planning
-def plan_object(task, object_type, entry):
+def plan_object(task, object_type, entry, adoption=None):
     """The plan for ``state: present``. It only reads: bad input fails here, before any write."""
-    draft = _Draft(task, object_type, entry)
+    draft = _Draft(task, object_type, entry, adoption)
     for prop in object_type.properties:
         draft.add(prop)
     return draft.plan()
@@ -298,8 +313,8 @@ class _Draft:
     """A plan while it is made, property by property in the table's order (a default may depend on an earlier
     property: the SPNs on the DNS host name)."""
 
-    def __init__(self, task, object_type, entry):
-        self.task, self.object_type, self.entry = task, object_type, entry
+    def __init__(self, task, object_type, entry, adoption=None):
+        self.task, self.object_type, self.entry, self.adoption = task, object_type, entry, adoption
         self.exists = entry is not None
         self.values = {}       # option -> planned value
         self.attributes = {}   # of the add
@@ -378,11 +393,13 @@ class _Draft:
                         after=self._after(dn), attributes=dict(self.fixed(), **self.attributes), secrets=secrets)
         new_parent = self._new_parent()
         dn = moved_dn(self.entry.dn, new_parent)
-        return Plan(entry=self.entry, dn=dn, values=self.values, before=view(self.task, self.object_type, self.entry),
-                    after=self._after(dn), requests=self._requests(), new_parent=new_parent, secrets=secrets)
+        before = dict(view(self.task, self.object_type, self.entry), **_owner(self.adoption, 'before'))
+        return Plan(entry=self.entry, dn=dn, values=self.values, before=before, after=self._after(dn),
+                    requests=self._requests(), new_parent=new_parent, secrets=secrets, adoption=self.adoption)
 
     def _after(self, dn):
-        return dict(view(self.task, self.object_type, self.entry, dn, self.values), **_secrets_changed(self.secrets))
+        return dict(view(self.task, self.object_type, self.entry, dn, self.values), **_secrets_changed(self.secrets),
+                    **_owner(self.adoption, 'after'))
 
     def _new_dn(self):
         if self.object_type.new_dn:
@@ -435,6 +452,9 @@ def _write_plan(task, object_type, plan):
         return
     if plan.new_parent:
         directory.move(plan.entry.dn, first_rdn(plan.entry.dn), plan.new_parent)
+    if plan.adoption:
+        # Before the other changes: when the DC refuses it (no right to take ownership), nothing else is written.
+        directory.modify(plan.dn, {SECURITY_DESCRIPTOR: replace_values([owner_descriptor(plan.adoption.owner_sid)])})
     for index, request in enumerate(plan.requests):
         try:
             directory.modify(plan.dn, request)
@@ -467,7 +487,7 @@ def _planned_again(task, object_type, plan, error):
     entry = object_type.find(task)
     if entry is None or (plan.creates and not same_dn(entry.dn, plan.dn)):
         return None
-    fresh = plan_object(task, object_type, entry)
+    fresh = plan_object(task, object_type, entry, None if plan.creates else plan.adoption)
     if not plan.creates and fresh.requests == plan.requests:
         return None
     return fresh

@@ -13,6 +13,7 @@ from typing import Optional, Tuple
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
+    SECURITY_DESCRIPTOR,
     DirectoryError,
     SecurityDescriptor,
     SecurityDescriptorError,
@@ -98,7 +99,7 @@ PASSWORD_INTERVAL_RANGE = (1, 3650)
 ACCOUNT_ATTRIBUTES = (
     'objectClass', 'sAMAccountName', 'cn', 'objectSid', 'objectGUID', 'dNSHostName', 'servicePrincipalName',
     'msDS-GroupMSAMembership', 'msDS-SupportedEncryptionTypes', 'msDS-ManagedPasswordInterval',
-    'description', 'userAccountControl',
+    'description', 'userAccountControl', SECURITY_DESCRIPTOR,
 )
 
 

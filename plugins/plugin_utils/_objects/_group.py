@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADInputError
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import dn_key, sid_to_string
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import SECURITY_DESCRIPTOR, dn_key, sid_to_string
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._accounts import (
     USERS_CONTAINER,
     check_common_name,
@@ -22,7 +22,8 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals imp
 
 SECURITY_ENABLED = 0x80000000
 SCOPE_BITS = {'global': 0x2, 'domain_local': 0x4, 'universal': 0x8}
-GROUP_ATTRIBUTES = ('objectClass', 'objectSid', 'sAMAccountName', 'groupType', 'description', 'member')
+GROUP_ATTRIBUTES = ('objectClass', 'objectSid', 'sAMAccountName', 'groupType', 'description', 'member',
+                    SECURITY_DESCRIPTOR)
 GROUP_SAM_MAX_LENGTH = 256
 
 _RANGE = re.compile(r'^member;range=(\d+)-(\d+|\*)$')

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
+    SECURITY_DESCRIPTOR,
     ConnectionLostError,
     DirectoryError,
     bind_refusal,
@@ -39,7 +40,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._ident
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._password_record import read_record
 
 USER_ATTRIBUTES = ('objectClass', 'objectSid', 'sAMAccountName', 'userPrincipalName', 'userAccountControl',
-                   'description', 'pwdLastSet')
+                   'description', 'pwdLastSet', SECURITY_DESCRIPTOR)
 USER_SAM_MAX_LENGTH = 20   # the SAM's limit for user accounts (the schema allows more)
 
 # Win32 error 0x52D ERROR_PASSWORD_RESTRICTION: AD and Samba both put it first in the message.

@@ -18,6 +18,10 @@ from dataclasses import replace
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects import READ_AHEAD_ATTRIBUTES, USER
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._accounts import read_accounts_ahead
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._host_accounts import (
+    check_host_accounts,
+    host_accounts,
+)
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._objects._user import password_for_enabled
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._password_file import PasswordFile
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._principals import parse_principal, sam_lookup_names
@@ -50,18 +54,28 @@ BATCH_CREDENTIAL_SPEC = ('dest', 'file_name', 'json')
 
 # Every part is named: the application makes what is missing, so it has no identity to find objects by.
 REQUIRED_NAME = dict(type='str', required=True)
+# An application always looks at who owns what it finds (docs/least-privilege.md): its names follow a public rule.
+ADOPT_ONLY_OURS = dict(type='bool', default=False)
 
 # Each part's options are those of the module that does that part alone: both check them alike.
 ONE_APPLICATION = Options(dict(
-    SERVICE_ACCOUNT_OPTIONS.subset('name', 'dns_hostname', 'spns', 'path', 'description', name=REQUIRED_NAME),
+    SERVICE_ACCOUNT_OPTIONS.subset('name', 'dns_hostname', 'spns', 'path', 'description', 'adopt', name=REQUIRED_NAME,
+                                   adopt=ADOPT_ONLY_OURS),
     group=dict(type='dict', required=True, options=GROUP_OPTIONS.subset(
-        'name', 'sam_account_name', 'path', 'scope', 'description', 'members', name=REQUIRED_NAME)),
+        'name', 'sam_account_name', 'path', 'scope', 'description', 'members', 'adopt', name=REQUIRED_NAME,
+        adopt=ADOPT_ONLY_OURS)),
     portable_user=dict(type='dict', options=USER_OPTIONS.subset(
         'name', 'sam_account_name', 'path', 'password', 'update_password', 'password_record_file', 'description',
-        name=REQUIRED_NAME,
+        'adopt', name=REQUIRED_NAME, adopt=ADOPT_ONLY_OURS,
         password_file=dict(type='path', no_log=False),
         # An expired password stops every container of the application until the plug-in's secret is updated.
         password_never_expires=dict(type='bool', default=True)), mutually_exclusive=[('password', 'password_file')]),
+    # The computer accounts that become members of the group once proven to be the hosts meant (_host_accounts).
+    container_hosts=dict(type='list', elements='dict', options=dict(
+        computer_account=dict(type='str', required=True),
+        dns_hostname=dict(type='str'),
+        host=dict(type='str'))),
+    host_computer_accounts=dict(type='list', elements='str'),
     credential_spec=dict(type='dict', options=CREDENTIAL_SPEC_OPTIONS.subset(
         'dest', 'additional_accounts', 'host_account_config', 'kubernetes_name')),
 ))
@@ -96,6 +110,7 @@ def _ensure_one(directory, steps, mode):
 
 
 def _rehearse(directory, steps, mode):
+    check_host_accounts(directory, steps['host_accounts'])
     return _run_steps(directory, steps, Mode(check=True, diff=mode.diff))
 
 
@@ -162,6 +177,7 @@ def read_ahead(directory, steps):
         for field in ('portable_user', 'group'):
             if step[field] is not None:  # found by their sAMAccountName alone, which defaults to the name
                 accounts.append(step[field]['sam_account_name'] or step[field]['name'])
+        accounts += [host.computer_account for host in step['host_accounts']]
         members = step['group']['members'] or {}
         wanted = [parse_principal(text, 'members') for text in (members.get('set') or []) + (members.get('add') or [])]
         principals = [item.value for item in wanted if item.kind == 'sam']
@@ -235,33 +251,43 @@ def _result(results, mode):
 
 # ---------------------------------------------------------------------- the steps' arguments
 def step_arguments(params):
-    """Each step's own options, checked against the module that does that step alone, and the portable user's
-    password file."""
+    """Each step's own options, checked against the module that does that step alone; the host accounts, checked
+    in AD before the group lists them; and the portable user's password file."""
     user = params['portable_user']
     password_file = None
     if user and user['password_file']:
         password_file = PasswordFile.read(user['password_file'], [user['name'], user['sam_account_name']],
                                           'portable_user.password_file')
         user = dict(user, password=password_file.password)
-    group = dict(params['group'])
+    hosts = host_accounts(params['container_hosts'], params['host_computer_accounts'])
+    # The container hosts and the portable identity read the password as members of the group.
+    readers = [host.computer_account for host in hosts]
     if user:
         user = {name: value for name, value in user.items() if name != 'password_file'}
-        # The portable identity reads the password as a member of the group.
-        members = dict(group['members'] or {})
-        wanted = members.get('set') if members.get('set') is not None else members.get('add') or []
-        members['set' if members.get('set') is not None else 'add'] = wanted + [user['sam_account_name'] or user['name']]
-        group['members'] = members
+        readers.append(user['sam_account_name'] or user['name'])
+    group = dict(params['group'], members=with_members(params['group']['members'], readers))
     credential_spec = params['credential_spec']
     return {
         'portable_user': USER_OPTIONS.checked(dict(user, enabled=True), 'portable_user') if user else None,
         'group': GROUP_OPTIONS.checked(group, 'group'),
         'service_account': SERVICE_ACCOUNT_OPTIONS.checked(dict(
             name=params['name'], dns_hostname=params['dns_hostname'], spns=params['spns'], path=params['path'],
-            description=params['description']), None),
+            description=params['description'], adopt=params['adopt']), None),
         'credential_spec': CREDENTIAL_SPEC_OPTIONS.checked(
             dict(credential_spec, account=params['name']), 'credential_spec') if credential_spec else None,
+        'host_accounts': hosts,
         'password_file': password_file,
     }
+
+
+def with_members(members, names):
+    """The group's ``members`` option with ``names`` added to the list it sets, or else adds."""
+    if not names:
+        return members
+    members = dict(members or {})
+    part = 'set' if members.get('set') is not None else 'add'
+    members[part] = list(members.get(part) or []) + names
+    return members
 
 
 def planned_arguments(field, steps, results):

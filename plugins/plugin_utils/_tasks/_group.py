@@ -16,6 +16,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._value_lists im
 GROUP_OPTIONS = Options(dict(
     name=dict(type='str'),
     identity=dict(type='str'),  # microsoft.ad's way to find an existing object
+    adopt=dict(type='bool'),  # None: the owner is not looked at (_objects/_ownership.py)
     sam_account_name=dict(type='str'),
     scope=dict(type='str', choices=['domain_local', 'global', 'universal'], default='domain_local'),
     path=dict(type='str'),

@@ -21,6 +21,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._value_lists im
 SERVICE_ACCOUNT_OPTIONS = Options(dict(
     name=dict(type='str'),
     identity=dict(type='str'),  # microsoft.ad's way to find an existing object
+    adopt=dict(type='bool'),  # None: the owner is not looked at (_objects/_ownership.py)
     state=dict(type='str', choices=['present', 'absent'], default='present'),
     dns_hostname=dict(type='str'),
     spns=dict(value_list_spec(), aliases=['spn']),  # spn: microsoft.ad's name for it

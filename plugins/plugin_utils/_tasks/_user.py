@@ -17,6 +17,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._tasks._result 
 USER_OPTIONS = Options(dict(
     name=dict(type='str'),
     identity=dict(type='str'),  # microsoft.ad's way to find an existing object
+    adopt=dict(type='bool'),  # None: the owner is not looked at (_objects/_ownership.py)
     sam_account_name=dict(type='str'),
     upn=dict(type='str'),
     path=dict(type='str'),

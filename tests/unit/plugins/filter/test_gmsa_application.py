@@ -30,10 +30,14 @@ GROUPS = {'web_hosts': ['ctr-web01.contoso.com', 'ctr-web02.contoso.com'], 'empt
 def test_a_domain_joined_application_gets_the_documented_names_and_its_hosts_as_members():
     app = gmsa_application({'name': 'WebApp01', 'container_hosts': 'web_hosts',
                             'host_computer_accounts': ['LEGACY01$']}, GROUPS, {})
-    assert app['group'] == {'name': 'WebApp01 Authorized Hosts', 'sam_account_name': 'WebApp01Hosts', 'path': None}
-    assert app['state'] == 'present' and app['domain_joined'] is True
+    assert app['group'] == {'name': 'WebApp01 Authorized Hosts', 'sam_account_name': 'WebApp01Hosts', 'path': None,
+                            'adopt': False}
+    assert app['state'] == 'present' and app['domain_joined'] is True and app['adopt'] is False
     assert app['hosts'] == GROUPS['web_hosts']
     assert app['computer_accounts'] == ['CTR-WEB01$', 'CTR-WEB02$']
+    assert app['host_accounts'] == [
+        {'host': 'ctr-web01.contoso.com', 'computer_account': 'CTR-WEB01$', 'dns_hostname': 'ctr-web01.contoso.com'},
+        {'host': 'ctr-web02.contoso.com', 'computer_account': 'CTR-WEB02$', 'dns_hostname': 'ctr-web02.contoso.com'}]
     assert app['members'] == ['CTR-WEB01$', 'CTR-WEB02$', 'LEGACY01$']
     assert app['portable_user'] is None and app['plugin'] is None and app['kubernetes'] is None
     assert 'all_spns' not in app   # without the domain there is no DNS host name to derive
@@ -44,6 +48,82 @@ def test_a_hosts_computer_account_can_be_given_and_long_host_names_are_cut_as_wi
     hostvars = {'renamed': {'gmsa_computer_account': 'OLDNAME'}}
     app = gmsa_application({'name': 'App', 'container_hosts': 'hosts'}, groups, hostvars)
     assert app['computer_accounts'] == ['AVERYVERYVERYLO$', 'OLDNAME$']
+
+
+def test_a_host_is_known_by_its_name_never_by_its_address():
+    groups = {'hosts': ['web', 'ctr-web02', '10.20.30.43', 'web04']}
+    hostvars = {
+        # An alias whose address is a name: the computer account is that name's, as Windows makes it.
+        'web': {'ansible_host': 'ctr-web01.contoso.com'},
+        # A name whose address is an IP: the name it is.
+        'ctr-web02': {'ansible_host': '10.20.30.42'},
+        # An address, with the name given.
+        '10.20.30.43': {'gmsa_host_fqdn': 'ctr-web03.contoso.com'},
+        'web04': {'gmsa_computer_account': 'CTRWEB04-OLD', 'gmsa_host_fqdn': 'ctr-web04.contoso.com'},
+    }
+    app = gmsa_application({'name': 'App', 'container_hosts': 'hosts'}, groups, hostvars)
+    assert app['host_accounts'] == [
+        {'host': 'web', 'computer_account': 'CTR-WEB01$', 'dns_hostname': 'ctr-web01.contoso.com'},
+        {'host': 'ctr-web02', 'computer_account': 'CTR-WEB02$', 'dns_hostname': 'ctr-web02'},
+        {'host': '10.20.30.43', 'computer_account': 'CTR-WEB03$', 'dns_hostname': 'ctr-web03.contoso.com'},
+        {'host': 'web04', 'computer_account': 'CTRWEB04-OLD$', 'dns_hostname': 'ctr-web04.contoso.com'}]
+
+
+@pytest.mark.parametrize('host, hostvars, message', [
+    # Any domain user may create the computer 10$: an address must never name a computer account.
+    ('10.20.30.41', {}, '10.20.30.41 is an IP address'),
+    ('10.20.30.41', {'ansible_host': '10.20.30.41'}, '10.20.30.41 is an IP address'),
+    ('fe80::1', {}, 'fe80::1 is an IP address'),
+    ('web01', {'ansible_host': '192.0.2.7', 'inventory_hostname': 'web01'}, None),
+    ('4711', {}, "'4711' cannot be a Windows computer name"),
+    ('web01', {'gmsa_host_fqdn': 'bad_name!.contoso.com'}, 'is not a DNS host name'),
+])
+def test_a_host_known_only_by_its_address_is_refused_naming_the_setting(host, hostvars, message):
+    groups = {'hosts': [host]}
+    if message is None:
+        assert gmsa_application({'name': 'App', 'container_hosts': 'hosts'}, groups, {host: hostvars})
+        return
+    with pytest.raises(AnsibleFilterError) as raised:
+        gmsa_application({'name': 'App', 'container_hosts': 'hosts'}, groups, {host: hostvars})
+    assert message in str(raised.value) and 'set gmsa_computer_account' in str(raised.value)
+    assert 'container host %s' % host in str(raised.value) and '\n' not in str(raised.value)
+
+
+def test_hosts_outside_the_domain_need_no_computer_account_even_by_address():
+    app = gmsa_application({'name': 'App', 'container_hosts': 'hosts', 'domain_joined': False,
+                            'plugin': {'type': 'custom', 'guid': CUSTOM_GUID, 'input': 'x'}},
+                           {'hosts': ['10.20.30.41']}, {})
+    assert app['hosts'] == ['10.20.30.41'] and app['host_accounts'] == []
+
+
+def test_one_additional_account_written_alone_is_one_name():
+    assert gmsa_application({'name': 'App', 'additional_accounts': 'AppA'})['additional_accounts'] == ['AppA']
+    assert gmsa_application({'name': 'App', 'additional_accounts': ['AppA', 'AppB']})['additional_accounts'] == \
+        ['AppA', 'AppB']
+    with pytest.raises(AnsibleFilterError, match='additional_accounts must be a list of accounts'):
+        gmsa_application({'name': 'App', 'additional_accounts': 7})
+
+
+def test_two_applications_may_not_share_a_portable_user():
+    plugin = {'type': 'custom', 'guid': CUSTOM_GUID, 'input': 'x'}
+    first = {'name': 'Batch01', 'domain_joined': False, 'plugin': plugin, 'portable_user': {'name': 'shared-ccg'}}
+    second = {'name': 'Batch02', 'domain_joined': False, 'plugin': plugin, 'portable_user': {'name': 'Shared-CCG'}}
+    with pytest.raises(AnsibleFilterError, match='Batch02: its portable user Shared-CCG is also used by Batch01'):
+        gmsa_applications([first, second])
+    # The standby user of one is the other's portable user.
+    standby = {'name': 'Batch03', 'domain_joined': False, 'plugin': plugin,
+               'portable_user': {'name': 'b3-ccg', 'blue_green': True, 'standby_sam_account_name': 'shared-ccg'}}
+    with pytest.raises(AnsibleFilterError, match='its portable user shared-ccg is also used by Batch01'):
+        gmsa_applications([first, standby])
+
+
+@pytest.mark.parametrize('application, message', [
+    ({'name': 'Web', 'adopt': 'yes'}, 'adopt must be true or false'),
+    ({'name': 'Web', 'group': {'adopt': 1}}, 'group.adopt must be true or false'),
+])
+def test_adopt_is_true_or_false(application, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        gmsa_application(application)
 
 
 def test_a_missing_or_empty_host_group_means_no_hosts():
@@ -57,7 +137,7 @@ def test_a_non_domain_joined_application_gets_a_portable_user_and_no_computer_ac
                             'plugin': KUBERNETES_SECRET_PLUGIN,
                             'portable_user': {'password': 'Secret-From-Vault-1'}}, GROUPS, {})
     assert app['portable_user'] == {'name': 'WebApp01-ccg', 'sam_account_name': 'WebApp01-ccg', 'path': None,
-                                    'blue_green': False,
+                                    'blue_green': False, 'adopt': False,
                                     'users': [{'name': 'WebApp01-ccg', 'sam_account_name': 'WebApp01-ccg'}]}
     assert app['hosts'] == GROUPS['web_hosts'] and app['computer_accounts'] == []
     assert app['members'] == ['WebApp01-ccg']
