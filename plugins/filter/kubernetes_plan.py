@@ -13,7 +13,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._inventory import gmsa_applications, gmsa_role_bindings
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._portable_secrets import secret_locations, secret_stub
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import kubernetes_resources
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import file_mode, kubernetes_resources
 
 DOCUMENTATION = r'''
 name: kubernetes_plan
@@ -71,7 +71,10 @@ _value:
       type: list
       elements: str
     files:
-      description: Manifest files, each with C(file_name) (C(<kubernetes name>.yml)) and C(content) (multi-document YAML).
+      description:
+        - Manifest files, each with C(file_name) (C(<kubernetes name>.yml)), C(content) (multi-document YAML) and
+          C(mode), the file's permissions as the credential spec file has them - V(0600) when the plug-in input looks
+          like it carries a credential, else V(0644).
       type: list
       elements: dict
     stale_files:
@@ -139,7 +142,9 @@ def kubernetes_plan(applications, credential_specs):
         resources = present_resources(application, spec)
         plan['apply'].extend(resources)
         plan['files'].append({'file_name': '%s.yml' % resources[0]['metadata']['name'],
-                              'content': manifest_text(application['name'], resources)})
+                              'content': manifest_text(application['name'], resources),
+                              # The manifest holds the credential spec, so it is kept as the spec file is.
+                              'mode': '%04o' % file_mode(resources[0]['credspec'])})
     # Removal runs in the reverse order of creation: bindings, then the role, then the spec.
     plan['remove'].reverse()
     return plan
