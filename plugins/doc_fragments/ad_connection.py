@@ -13,7 +13,10 @@ options:
     description:
       - Domain controllers to connect to, tried in order; when one does not answer, the next is tried.
       - When not given, the controllers of O(domain_name) are found through the DNS SRV record
-        C(_ldap._tcp.dc._msdcs.<domain_name>).
+        C(_ldap._tcp.dc._msdcs.<domain_name>). Every host the record names must be within O(domain_name), or the
+        task fails. With O(auth=simple) or O(auth=ntlm), which hand the controller the password or a response made
+        from it, one of O(ca_cert), O(tls_server_name) or O(trust_system_ca=true) is then required, since DNS alone
+        would decide where the password goes; with O(validate_certs=false) they must be named here.
       - Falls back to the environment variable E(GMSA_AD_SERVER) (comma-separated).
     type: list
     elements: str
@@ -53,8 +56,23 @@ options:
     description:
       - Name the certificate must carry, when O(domain_server) is given as an address or an alias.
         It is also the host name of the C(ldap/) service principal for O(auth=kerberos).
+      - With the controllers found through DNS, the name every controller's certificate must carry, in place of the
+        host name the SRV record gives (for example the domain's DNS name, which certificates of the Domain
+        Controller Authentication and Kerberos Authentication templates carry). Leave it unset there with
+        O(auth=kerberos), so that each controller's service principal is named by its host name.
       - Falls back to the environment variable E(GMSA_AD_TLS_SERVER_NAME).
     type: str
+  trust_system_ca:
+    description:
+      - Whether, with the controllers found through DNS and O(auth=simple) or O(auth=ntlm), the system trust store
+        is enough to trust them, without O(ca_cert) or O(tls_server_name). Any host DNS names that holds a
+        certificate from a publicly trusted CA for its own name within O(domain_name) is then believed to be a
+        domain controller, so set it only where DNS is trusted as much as the controllers.
+      - Has no effect when O(domain_server) is given, with O(auth=kerberos), or with O(ca_cert), which replaces the
+        system trust store.
+      - Falls back to the environment variable E(GMSA_AD_TRUST_SYSTEM_CA).
+    type: bool
+    default: false
   auth:
     description:
       - How to authenticate.

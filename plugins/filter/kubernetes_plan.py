@@ -13,7 +13,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._inventory import gmsa_applications, gmsa_role_bindings
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._portable_secrets import secret_locations, secret_stub
-from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import kubernetes_resources
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import file_mode, kubernetes_resources
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._field_managers import lookups, secret_stubs
 
 DOCUMENTATION = r'''
 name: kubernetes_plan
@@ -67,11 +68,21 @@ _value:
       type: list
       elements: dict
     secrets:
-      description: C(<namespace>/<name>) of the Secrets C(wincontainers.gmsa.kubernetes_secrets) gives, for messages.
+      description: C(<namespace>/<name>) of the Secrets C(wincontainers.gmsa.kubernetes_secrets) gives.
       type: list
       elements: str
+    lookups:
+      description:
+        - What to list to read every object of C(apply), C(secrets) and C(remove) from the cluster - each with
+          C(api_version), C(kind) and, for a namespaced kind, C(namespace) - one per kind and namespace, for
+          C(kubernetes.core.k8s_info) and then C(wincontainers.gmsa.kubernetes_cluster_plan).
+      type: list
+      elements: dict
     files:
-      description: Manifest files, each with C(file_name) (C(<kubernetes name>.yml)) and C(content) (multi-document YAML).
+      description:
+        - Manifest files, each with C(file_name) (C(<kubernetes name>.yml)), C(content) (multi-document YAML) and
+          C(mode), the file's permissions as the credential spec file has them - V(0600) when the plug-in input looks
+          like it carries a credential, else V(0644).
       type: list
       elements: dict
     stale_files:
@@ -130,18 +141,22 @@ def kubernetes_plan(applications, credential_specs):
             plan['remove'].extend(resources + ([secret] if secret else []))
             plan['stale_files'].append('%s.yml' % resources[0]['metadata']['name'])
             continue
+        # kubernetes_secrets gives the Secret whether or not the credential spec is there yet.
+        if secret:
+            plan['secrets'].append('%s/%s' % (secret['metadata']['namespace'], secret['metadata']['name']))
         spec = credential_specs.get(application['name'])
         if not spec:
             plan['waiting'].append(application['name'])
             continue
-        if secret:
-            plan['secrets'].append('%s/%s' % (secret['metadata']['namespace'], secret['metadata']['name']))
         resources = present_resources(application, spec)
         plan['apply'].extend(resources)
         plan['files'].append({'file_name': '%s.yml' % resources[0]['metadata']['name'],
-                              'content': manifest_text(application['name'], resources)})
+                              'content': manifest_text(application['name'], resources),
+                              # The manifest holds the credential spec, so it is kept as the spec file is.
+                              'mode': '%04o' % file_mode(resources[0]['credspec'])})
     # Removal runs in the reverse order of creation: bindings, then the role, then the spec.
     plan['remove'].reverse()
+    plan['lookups'] = lookups(plan['apply'] + secret_stubs(plan) + plan['remove'])
     return plan
 
 

@@ -34,6 +34,12 @@ options:
     description: Application name to C(domain), C(username) and C(password) of its portable user.
     type: dict
     required: true
+  secrets:
+    description:
+      - Only the Secrets named here, as C(<namespace>/<name>) (as C(wincontainers.gmsa.kubernetes_plan) lists them in
+        C(secrets)); all of them when not given.
+    type: list
+    elements: str
 '''
 
 EXAMPLES = r'''

@@ -22,6 +22,9 @@ DNS_1123 = re.compile(r'^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z
 # A plug-in input that assigns a value to a password-like key (password=..., "pwd": ...)
 # carries the credential itself rather than a reference to a secret store.
 SECRET_HINT = re.compile(r'(password|passwd|pwd|secret|token)"?\s*[=:]', re.IGNORECASE)
+# The permissions of a file holding a credential spec: readable by its owner only when it carries a credential.
+SECRET_FILE_MODE = 0o600
+FILE_MODE = 0o644
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,17 @@ class HostAccountConfig:
     plugin_input: str
     portable_ccg_version: str = '1'
 
-    @property
-    def looks_secret(self):
-        return bool(SECRET_HINT.search(self.plugin_input))
+
+def carries_credential(plugin_input):
+    """Whether a plug-in input looks like it holds the credential itself (``password=...``)."""
+    return bool(plugin_input and SECRET_HINT.search(plugin_input))
+
+
+def file_mode(document):
+    """The permissions of a file that holds the credential spec ``document``, as a spec file or inside a Kubernetes
+    manifest: readable by its owner only when its plug-in input looks like it carries a credential."""
+    host_account = (document.get('ActiveDirectoryConfig') or {}).get('HostAccountConfig') or {}
+    return SECRET_FILE_MODE if carries_credential(host_account.get('PluginInput')) else FILE_MODE
 
 
 def account_name(text, field='account'):

@@ -130,17 +130,21 @@ def secret_locations(applications):
     return locations
 
 
-def kubernetes_secrets(applications, portable_credentials):
+def kubernetes_secrets(applications, portable_credentials, secrets=None):
+    """The Secrets of the applications with state present; only those ``secrets`` names (namespace/name) when given."""
     portable_credentials = portable_credentials or {}
-    secrets = []
     applications = gmsa_applications(applications)
     locations = secret_locations(applications)
+    resources = []
     for application in applications:
         if application['state'] != 'present' or not uses_kubernetes_secret_plugin(application):
             continue
-        resource = secret_stub(*locations[application['name']])
+        location = locations[application['name']]
+        if secrets is not None and '%s/%s' % location not in secrets:
+            continue
+        resource = secret_stub(*location)
         resource['type'] = 'Opaque'
         # The keys and their format are the catalogue's (plugin_utils/_plugins).
         resource['stringData'] = plugin_secret(application, portable_credentials)
-        secrets.append(resource)
-    return secrets
+        resources.append(resource)
+    return resources

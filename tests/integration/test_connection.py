@@ -177,12 +177,77 @@ def test_unknown_option_is_named(run_playbook):
     assert_one_clean_line(run, 'domain_sever')
 
 
-def test_srv_discovery_finds_the_lab_dc(lab):
+# ------------------------------------------------------------ controllers found through DNS
+def lab_resolver(lab):
+    """A resolver that asks the lab DC's own DNS server, which holds the forest's SRV records."""
     import dns.resolver
 
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [lab.env['GMSA_AD_SERVER']]
+    return resolver
+
+
+def found_through_dns(lab, **options):
+    """The connection settings of a task that names the domain and no controller, with ``options``."""
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import CONNECTION_ARGUMENT_SPEC, ConnectionSettings
+
+    params = {name: spec.get('default') for name, spec in CONNECTION_ARGUMENT_SPEC.items()}
+    params.update(domain_name=lab.env['GMSA_AD_DOMAIN'], domain_username=lab.env['GMSA_AD_USERNAME'],
+                  domain_password=lab.password, **options)
+    return ConnectionSettings.from_params(params)
+
+
+def test_srv_discovery_finds_the_lab_dc(lab):
     from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import discover_domain_controllers
 
-    resolver = dns.resolver.Resolver(configure=False)
-    resolver.nameservers = ['127.0.0.1']
-    candidates = discover_domain_controllers(lab.env['GMSA_AD_DOMAIN'], resolver)
-    assert [(c.address, c.tls_name.lower()) for c in candidates] == [('127.0.0.1', 'dc1.gmsa.test')]
+    candidates = discover_domain_controllers(lab.env['GMSA_AD_DOMAIN'], lab_resolver(lab))
+    assert [(c.address, c.tls_name.lower()) for c in candidates] == [(lab.env['GMSA_AD_SERVER'], 'dc1.gmsa.test')]
+
+
+def test_srv_discovery_binds_with_ca_cert_to_the_dc_its_own_record_names(lab):
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import connect
+
+    conn, candidate = connect(found_through_dns(lab, ca_cert=lab.env['GMSA_AD_CA_CERT']), lab_resolver(lab))
+    try:
+        assert (candidate.address, candidate.tls_name.lower()) == (lab.env['GMSA_AD_SERVER'], 'dc1.gmsa.test')
+        assert conn.bound
+        assert conn.extend.standard.who_am_i().lower().endswith('\\administrator')
+    finally:
+        conn.unbind()
+
+
+def test_srv_discovery_without_ca_cert_is_refused_before_connecting(run_playbook, lab):
+    run = run_playbook(domain_info(), extra_env={'GMSA_AD_SERVER': '', 'GMSA_AD_CA_CERT': '',
+                                                 'GMSA_AD_TLS_SERVER_NAME': ''})
+    assert_one_clean_line(run, 'the domain controllers are found through DNS (_ldap._tcp.dc._msdcs.gmsa.test)',
+                          'ca_cert', 'tls_server_name', 'trust_system_ca=true', 'name the controllers in domain_server')
+    assert lab.password not in run.output
+
+
+def test_trust_system_ca_trusts_the_system_store_which_does_not_know_the_lab_ca(lab):
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import connect
+
+    with pytest.raises(ADError, match='the certificate of dc1.gmsa.test .* is not trusted'):
+        connect(found_through_dns(lab, trust_system_ca=True), lab_resolver(lab))
+
+
+def test_an_srv_record_naming_a_host_outside_the_domain_stops_the_bind(lab):
+    """A record added to the DC's own zone, as anyone who can write DNS could: the bind goes nowhere."""
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError
+    from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import connect
+
+    def dns(action):
+        subprocess.run(lab.in_lab_net(['samba-tool', 'dns', action, lab.env['GMSA_AD_SERVER'], '_msdcs.gmsa.test',
+                                       '_ldap._tcp.dc', 'SRV', 'dc1.attacker.example 636 0 100',
+                                       '-A', lab.env['GMSA_LAB_AUTH_FILE']]), check=True, capture_output=True)
+
+    dns('add')
+    try:
+        with pytest.raises(ADError) as raised:
+            connect(found_through_dns(lab, ca_cert=lab.env['GMSA_AD_CA_CERT']), lab_resolver(lab))
+    finally:
+        dns('delete')
+    assert str(raised.value) == ('the DNS SRV record _ldap._tcp.dc._msdcs.gmsa.test names dc1.attacker.example, a '
+                                 'host outside gmsa.test; the bind password goes only to a domain controller of the '
+                                 'domain: name the controllers in domain_server')

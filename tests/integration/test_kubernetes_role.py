@@ -322,3 +322,107 @@ def test_state_absent_removes_only_that_application_s_resources(tmp_path, core):
     assert ours(cluster.objects) == kept
     again = cluster.run([WEBAPP, dict(REPORTS, state='absent')], specs={'WebApp01': credential_spec(WEBAPP)})
     assert again.rc == 0 and changed(again) == 0, again.output
+
+
+# ------------------------------------------------------------------ only what the role made
+def foreign_spec(name, dns_name='other.example'):
+    """A GMSACredentialSpec as another tool would make it: not the role's credential spec."""
+    return {'apiVersion': 'windows.k8s.io/v1', 'kind': 'GMSACredentialSpec', 'metadata': {'name': name},
+            'credspec': {'CmsPlugins': ['ActiveDirectory'], 'DomainJoinConfig': {'DnsName': dns_name}}}
+
+
+def foreign_secret(namespace, name):
+    return {'apiVersion': 'v1', 'kind': 'Secret', 'metadata': {'name': name, 'namespace': namespace},
+            'stringData': {'username': 'someone-else', 'password': 'Not-The-Role-s-1'}}
+
+
+def with_objects(state, *made):
+    """``state`` with each (object, field manager, how) written by that manager: 'apply' or 'create'."""
+    cluster = Cluster(state)
+    for resource, manager, how in made:
+        if how == 'apply':
+            cluster.apply(resource, manager)
+        else:
+            cluster.create(resource, manager=manager)
+    return state
+
+
+def managers(resource):
+    return [entry['manager'] for entry in resource['metadata']['managedFields']]
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_an_object_another_field_manager_made_is_refused_and_left_as_it_was(tmp_path, core):
+    state = with_objects(cluster_state(), (foreign_spec('webapp01'), 'kubectl', 'apply'),
+                         (foreign_secret('gmsa-system', 'reports01-ccg'), 'rancher-ccg', 'create'))
+    cluster = StandInCluster(tmp_path, core, state)
+    before = copy.deepcopy(cluster.objects)
+
+    message = failure(cluster.run([WEBAPP, REPORTS]))
+    assert message == (
+        'these objects exist in the cluster and were not made by the field manager wincontainers-gmsa of this role: '
+        'GMSACredentialSpec/webapp01 (field managers: kubectl), Secret/gmsa-system/reports01-ccg (field managers: '
+        'rancher-ccg); the role leaves them as they are and applies nothing: delete them, or name them in '
+        'kubernetes_take_over to take them over')
+    # Read back from the cluster: both as their makers left them, and nothing else applied.
+    assert cluster.objects == before
+    assert not [call for call in cluster.state['calls'] if call['module'] == 'kubernetes.core.k8s']
+
+    taken = cluster.run([WEBAPP, REPORTS], '-e', json.dumps(
+        {'kubernetes_take_over': ['GMSACredentialSpec/webapp01', 'Secret/gmsa-system/reports01-ccg']}))
+    assert taken.rc == 0, taken.output
+    spec = cluster.objects['GMSACredentialSpec/webapp01']
+    assert spec['credspec'] == credential_spec(WEBAPP)['kubernetes']['credspec']
+    assert managers(spec) == ['wincontainers-gmsa']
+    assert SECRET_PASSWORD not in taken.output and 'Not-The-Role-s-1' not in taken.output
+
+
+@pytest.mark.parametrize('core', CORES)
+@pytest.mark.parametrize('key, edit, field', [
+    ('GMSACredentialSpec/webapp01', {'credspec': {'DomainJoinConfig': {'DnsName': 'edited.example'}}},
+     '"kubectl-edit" using windows.k8s.io/v1 owns .credspec.DomainJoinConfig.DnsName'),
+    ('Secret/gmsa-system/reports01-ccg', {'stringData': {'username': 'edited'}},
+     '"kubectl-edit" using v1 owns .data.username'),
+], ids=['credential spec', 'Secret'])
+def test_a_field_another_field_manager_owns_is_not_taken(tmp_path, core, key, edit, field):
+    cluster = StandInCluster(tmp_path, core)
+    assert cluster.run([WEBAPP, REPORTS]).rc == 0
+    # Someone edits a field of an object the role made (kubectl edit: a merge patch under its own manager).
+    state = cluster.state
+    kind, *where = key.split('/')
+    resource = dict(edit, apiVersion=state['objects'][key]['apiVersion'], kind=kind,
+                    metadata={'name': where[-1], **({'namespace': where[0]} if len(where) == 2 else {})})
+    Cluster(state).patch(resource, manager='kubectl-edit')
+    cluster.path.write_text(json.dumps(state))
+    edited = copy.deepcopy(cluster.objects[key])
+
+    message = failure(cluster.run([WEBAPP, REPORTS]))
+    assert message == ('the API server refused to apply: %s; the role takes no field another field manager owns: have '
+                       'that manager give the field up, or name %s in kubernetes_take_over to take it over'
+                       % (field, key))
+    # Read back: the field keeps the other manager's value, and that manager keeps it.
+    assert cluster.objects[key] == edited
+    assert 'kubectl-edit' in managers(cluster.objects[key])
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_removal_leaves_an_object_the_role_did_not_make(tmp_path, core):
+    cluster = StandInCluster(tmp_path, core)
+    assert cluster.run([WEBAPP, REPORTS]).rc == 0
+    # The ClusterRole of Reports01's name is now another tool's.
+    state = cluster.state
+    Cluster(state).delete('ClusterRole', 'reports01-gmsa-user')
+    foreign_role = {'apiVersion': 'rbac.authorization.k8s.io/v1', 'kind': 'ClusterRole',
+                    'metadata': {'name': 'reports01-gmsa-user'},
+                    'rules': [{'apiGroups': [''], 'resources': ['pods'], 'verbs': ['get']}]}
+    with_objects(state, (foreign_role, 'helm', 'apply'))
+    cluster.path.write_text(json.dumps(state))
+    left_alone = copy.deepcopy(cluster.objects['ClusterRole/reports01-gmsa-user'])
+
+    done = cluster.run([WEBAPP, dict(REPORTS, state='absent')], specs={'WebApp01': credential_spec(WEBAPP)})
+    assert done.rc == 0, done.output
+    objects = cluster.objects
+    assert objects['ClusterRole/reports01-gmsa-user'] == left_alone
+    assert sorted(key for key in ours(objects) if 'reports01' in key) == ['ClusterRole/reports01-gmsa-user']
+    assert ('left in the cluster, not made by this role: ClusterRole/reports01-gmsa-user (field managers: helm); '
+            'delete them yourself, or name them in kubernetes_take_over for the role to remove them') in done.output

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -100,23 +101,27 @@ def test_a_broken_application_fails_the_argument_spec(tmp_path):
 SECRET_PASSWORD = 'Never-In-A-Manifest-7f3a'
 
 
-def credential_spec(name):
-    """What wincontainers.gmsa.credential_spec returns for a gMSA of gmsa.test, as far as the role reads it."""
+def credential_spec(name, plugin_input=None):
+    """What wincontainers.gmsa.credential_spec returns for a gMSA of gmsa.test, as far as the role reads it; with
+    ``plugin_input``, for hosts outside the domain."""
     from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import kubernetes_resources
 
     document = {'CmsPlugins': ['ActiveDirectory'],
                 'DomainJoinConfig': {'DnsName': 'gmsa.test', 'NetBiosName': 'GMSA', 'MachineAccountName': name}}
+    if plugin_input:
+        document['ActiveDirectoryConfig'] = {'HostAccountConfig': {
+            'PortableCcgVersion': '1', 'PluginGUID': CUSTOM_PLUGIN, 'PluginInput': plugin_input}}
     resource, cluster_role = kubernetes_resources(name.lower(), document)
     return {'file_name': 'gmsa_%s.json' % name.lower(), 'json': json.dumps(document),
             'kubernetes': resource, 'kubernetes_rbac': cluster_role}
 
 
-def kubernetes_run(tmp_path, output_dir, applications):
+def kubernetes_run(tmp_path, output_dir, applications, specs=None):
     variables = write(tmp_path / 'vars.yml', {
         'ansible_python_interpreter': sys.executable,
         'kubernetes_output_dir': str(output_dir),
         'kubernetes_applications': applications,
-        'kubernetes_credential_specs': {name: credential_spec(name) for name in ('WebApp01', 'Reports01')},
+        'kubernetes_credential_specs': specs or {name: credential_spec(name) for name in ('WebApp01', 'Reports01')},
         'kubernetes_portable_credentials': {
             'Reports01': {'domain': 'gmsa.test', 'username': 'Reports01-ccg', 'password': SECRET_PASSWORD}},
     })
@@ -132,6 +137,9 @@ REPORTS = {'name': 'Reports01', 'container_hosts': 'reports01_hosts', 'domain_jo
            'plugin': {'guid': '{E4781092-F116-4B79-B55E-28EB6A224E26}', 'input': 'gmsa-system:reports01-ccg'},
            'kubernetes': {'secret_namespace': 'gmsa-system'}}
 NO_KUBERNETES = {'name': 'Batch01', 'container_hosts': 'batch_hosts'}
+# A plug-in that takes the portable user's password in its input (the documentation's sample CLSID).
+CUSTOM_PLUGIN = '{CFCA0441-511D-4B2A-862E-20348A78760B}'
+CARRYING_INPUT = 'user=batch01-ccg;password=In-The-Input-4b1d'
 
 
 def test_manifest_mode_writes_each_application_s_resources_without_the_secret(tmp_path):
@@ -167,3 +175,17 @@ def test_manifest_mode_writes_each_application_s_resources_without_the_secret(tm
     removed = kubernetes_run(tmp_path, output, [WEBAPP, dict(REPORTS, state='absent')])
     assert removed.returncode == 0, removed.stdout + removed.stderr
     assert sorted(path.name for path in output.iterdir()) == ['webapp01.yml']
+
+
+def test_a_manifest_whose_plug_in_input_carries_a_credential_is_readable_by_its_owner_only(tmp_path):
+    """As the credential spec file of the same spec is (wincontainers.gmsa.credential_spec dest)."""
+    output = tmp_path / 'kubernetes'
+    batch = {'name': 'Batch01', 'domain_joined': False, 'plugin': {'guid': CUSTOM_PLUGIN, 'input': CARRYING_INPUT},
+             'kubernetes': {}}
+    specs = {'WebApp01': credential_spec('WebApp01'), 'Batch01': credential_spec('Batch01', CARRYING_INPUT),
+             'Reports01': credential_spec('Reports01', 'gmsa-system:reports01-ccg')}
+    done = kubernetes_run(tmp_path, output, [WEBAPP, REPORTS, batch], specs)
+    assert done.returncode == 0, done.stdout + done.stderr
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in output.iterdir()}
+    assert modes == {'batch01.yml': 0o600, 'webapp01.yml': 0o644, 'reports01.yml': 0o644}
+    assert CARRYING_INPUT in (output / 'batch01.yml').read_text()

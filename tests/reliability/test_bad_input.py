@@ -43,6 +43,11 @@ MODULE_CASES = [
     ('domain_info', '{ca_cert: /nonexistent/ca.pem}', 'ca_cert: /nonexistent/ca.pem does not exist or cannot be read'),
     ('domain_info', '{validate_certs: sometimes}', 'validate_certs'),
     ('domain_info', '{connect_timeout: soon}', 'connect_timeout'),
+    # controllers found through DNS (no domain_server): a password bind needs a trust DNS does not decide
+    ('domain_info', '{domain_server: [], ca_cert: "", tls_server_name: ""}',
+     'found through DNS (_ldap._tcp.dc._msdcs.gmsa.test), so the password of'),
+    ('domain_info', '{domain_server: [], validate_certs: false}',
+     'validate_certs=false with the domain controllers found through DNS'),
     # KDS root key
     ('kds_root_key', '{effective_time: next tuesday}', 'effective_time'),
     ('kds_root_key', '{effective_time: "2024-13-45T00:00:00Z"}', 'effective_time'),

@@ -10,6 +10,7 @@ name comes from the directory, so every one is escaped. Pure: data in, text out.
 from __future__ import annotations
 
 import html
+import re
 
 GMSA_NODE = 'gMSA'
 COLUMN_WIDTH = 240
@@ -69,13 +70,23 @@ COLUMNS = ['gMSA', 'readers (path, ACE)', 'denied', 'SPNs', 'duplicate SPNs', 'D
 
 
 # ------------------------------------------------------------ Markdown
+# Everything that ends a line somewhere: CommonMark's \n and \r, and what other viewers and Python break lines at.
+LINE_SEPARATORS = re.compile('[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]')
+# Every ASCII punctuation character, each of which CommonMark lets a backslash make literal (links, images, emphasis,
+# code, raw HTML, entities, headings and list markers, GitHub's table cells and strikethrough).
+MARKDOWN_PUNCTUATION = re.compile(r'([!-/:-@\[-`{-~])')
+
+
 def _md(text):
-    return str(text).replace('\\', '\\\\').replace('|', '\\|').replace('\n', ' ').replace('<', '&lt;')
+    """A name or description as literal Markdown text on one line: whatever it holds, it shows as written, in
+    its table cell or after its list marker, and starts no heading, link, image or HTML of its own."""
+    return MARKDOWN_PUNCTUATION.sub(r'\\\1', LINE_SEPARATORS.sub(' ', str(text)))
 
 
 def markdown(report):
     lines = ['# gMSA report: %s' % _md(report['domain']['dns_name']), '',
-             'Generated %s. Duplicate SPNs looked for in the %s.' % (report['generated'], report['spn_scope']), '']
+             'Generated %s. Duplicate SPNs looked for in the %s.' % (_md(report['generated']), _md(report['spn_scope'])),
+             '']
     lines += ['- %s' % _md(warning) for warning in report['warnings']]
     lines += ['## Service accounts', '', '| %s |' % ' | '.join(COLUMNS), '|' + ' --- |' * len(COLUMNS)]
     lines += ['| %s |' % ' | '.join(_md('; '.join(cell)) for cell in table_cells(row))

@@ -13,11 +13,13 @@ from dataclasses import replace
 from ansible.utils.display import Display
 
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spec import (
+    SECRET_FILE_MODE,
     account_name,
     build_credential_spec,
     check_kubernetes_name,
     credential_spec_json,
     default_kubernetes_name,
+    file_mode,
     file_name,
     kubernetes_resources,
     non_string_leaves,
@@ -75,7 +77,7 @@ def ensure_credential_spec(directory, params, mode):
         'kubernetes_rbac': rbac,
     }
     if params['dest']:
-        result.update(_write(params['dest'], text, host_account, mode))
+        result.update(_write(params['dest'], text, document, mode))
     return result
 
 
@@ -91,13 +93,13 @@ def parsed_options(params):
             check_kubernetes_name(params['kubernetes_name']) if params['kubernetes_name'] else None)
 
 
-def _write(dest, text, host_account, mode):
-    secret = bool(host_account and host_account.looks_secret)
-    if secret:
+def _write(dest, text, document, mode):
+    permissions = file_mode(document)
+    if permissions == SECRET_FILE_MODE:
         display.warning('host_account_config.plugin_input looks like it carries a credential: %s is written '
                         'readable by its owner only (0600); prefer a plug-in that reads the secret from a '
                         'secret store' % dest)
-    change = ensure_file(dest, text, 0o600 if secret else 0o644, mode.check)
+    change = ensure_file(dest, text, permissions, mode.check)
     written = {'changed': change.changed, 'dest': dest}
     if mode.diff and change.changed:
         written['diff'] = {'before': change.before or '', 'after': text,

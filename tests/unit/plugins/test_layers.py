@@ -128,7 +128,7 @@ PURE_REPORT = {'_readers.py': set(), '_build.py': {OWN + '_naming', OWN + '_repo
 
 @pytest.mark.parametrize('name', sorted(PURE_REPORT))
 def test_the_report_is_pure_but_for_its_reading(name):
-    standard = {'__future__', 'collections', 'dataclasses', 'datetime', 'html', 'typing'}
+    standard = {'__future__', 'collections', 'dataclasses', 'datetime', 'html', 're', 'typing'}
     assert set(imported_modules(REPORT / name)) <= standard | PURE_REPORT[name]
 
 

@@ -107,6 +107,27 @@ def test_server_side_apply_conflicts_unless_forced_and_a_dry_run_stores_nothing(
     assert json.dumps(server.state, sort_keys=True) == before
 
 
+def test_a_conflict_is_the_api_server_s_409_with_a_cause_per_field():
+    """Worded as apimachinery's managedfields conflict.go words it: an update's manager with the apiVersion it wrote."""
+    server = cluster()
+    server.create(SPEC)                       # an update, recorded under the Python client's manager
+    server.apply(dict(SPEC, credspec={'DomainJoinConfig': {'DnsName': 'a'}}), 'kubectl')
+    changed = copy.deepcopy(SPEC)
+    changed['credspec']['CmsPlugins'] = ['Other']
+    changed['credspec']['DomainJoinConfig'] = {'DnsName': 'b'}
+    with pytest.raises(APIError) as raised:
+        server.apply(changed, 'wincontainers-gmsa')
+    status = json.loads(raised.value.status())
+    assert (status['code'], status['reason']) == (409, 'Conflict')
+    assert status['details']['causes'] == [
+        {'reason': 'FieldManagerConflict', 'message': 'conflict with "OpenAPI-Generator" using windows.k8s.io/v1',
+         'field': '.credspec.CmsPlugins'},
+        {'reason': 'FieldManagerConflict', 'message': 'conflict with "kubectl"', 'field': '.credspec.DomainJoinConfig.DnsName'}]
+    assert status['message'] == ('Apply failed with 2 conflicts: conflicts with "OpenAPI-Generator" using '
+                                 'windows.k8s.io/v1:\n- .credspec.CmsPlugins\nconflicts with "kubectl":\n'
+                                 '- .credspec.DomainJoinConfig.DnsName')
+
+
 def test_rbac_rules_match_verb_group_resource_and_resource_name():
     rule = {'apiGroups': ['windows.k8s.io'], 'resources': ['gmsacredentialspecs'], 'verbs': ['use'],
             'resourceNames': ['webapp01']}
@@ -148,3 +169,23 @@ def test_a_wrong_option_or_type_fails_the_stand_in_k8s(tmp_path, arguments, refu
     message = done.results[-1][2]['msg']
     assert refusal in message, message
     assert 'GMSACredentialSpec/webapp01' not in json.loads(state.read_text())['objects']
+
+
+def test_k8s_info_leaves_out_the_hidden_fields(tmp_path):
+    server = cluster()
+    server.create({'apiVersion': 'v1', 'kind': 'Secret', 'metadata': {'name': 's', 'namespace': 'web'},
+                   'stringData': {'password': 'Hidden-Pw-1'}})
+    state = tmp_path / 'cluster.json'
+    state.write_text(json.dumps(server.state))
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {'ansible_connection': 'local',
+                                                                         'standin_state': str(state)}}}}))
+    playbook = tmp_path / 'playbook.yml'
+    playbook.write_text(yaml.safe_dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': [
+        {'name': 'Read', 'kubernetes.core.k8s_info': {'kind': 'Secret', 'namespace': 'web',
+                                                      'hidden_fields': ['data', 'metadata.managedFields']}}]}]))
+    done = run_playbook(playbook, inventory)
+    assert done.rc == 0, done.output
+    [secret] = done.results[-1][2]['resources']
+    assert 'data' not in secret and 'managedFields' not in secret['metadata'] and secret['metadata']['name'] == 's'
+    assert 'Hidden-Pw-1' not in done.output and 'SGlkZGVuLVB3LTE' not in done.output

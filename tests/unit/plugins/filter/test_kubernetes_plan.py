@@ -59,6 +59,15 @@ def test_manifest_files_hold_the_same_resources_and_no_secret():
     assert plan['secrets'] == ['gmsa-system/batch01-ccg']
 
 
+def test_a_manifest_is_kept_as_its_credential_spec_file_is():
+    carrying = {'DomainJoinConfig': {'DnsName': 'contoso.com'}, 'ActiveDirectoryConfig': {'HostAccountConfig': {
+        'PortableCcgVersion': '1', 'PluginGUID': '{CFCA0441-511D-4B2A-862E-20348A78760B}',
+        'PluginInput': 'user=batch01-ccg;password=S3cret!pw'}}}
+    specs = dict(SPECS, Batch01=dict(spec('batch01'), json=json.dumps(carrying)))
+    modes = {item['file_name']: item['mode'] for item in kubernetes_plan([WEB, BATCH], specs)['files']}
+    assert modes == {'webapp01.yml': '0644', 'batch01.yml': '0600'}
+
+
 def test_an_application_without_a_credential_spec_waits():
     plan = kubernetes_plan([WEB], {})
     assert plan['waiting'] == ['WebApp01'] and plan['apply'] == [] and plan['files'] == []

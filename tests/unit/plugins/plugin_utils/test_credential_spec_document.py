@@ -10,6 +10,7 @@ from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._credential_spe
     check_kubernetes_name,
     credential_spec_json,
     default_kubernetes_name,
+    file_mode,
     file_name,
     kubernetes_resources,
     non_string_leaves,
@@ -97,10 +98,14 @@ def test_non_string_leaves_are_found():
     ('user=svc;password=Hunter2', True),
     ('pwd=Hunter2', True),
 ])
-def test_inputs_that_carry_a_credential_are_recognised(plugin_input, secret):
+def test_a_spec_whose_input_carries_a_credential_is_readable_by_its_owner_only(plugin_input, secret):
     config = parse_host_account_config({'plugin_guid': CUSTOM_CLSID, 'plugin_input': plugin_input,
                                         'portable_ccg_version': '1'})
-    assert config.looks_secret is secret
+    assert file_mode(build_credential_spec(FACTS, 'WebApp01', host_account=config)) == (0o600 if secret else 0o644)
+
+
+def test_a_spec_without_a_plug_in_is_readable_by_all():
+    assert file_mode(build_credential_spec(FACTS, 'WebApp01')) == 0o644
 
 
 @pytest.mark.parametrize('guid, plugin_input, expected', [

@@ -3,7 +3,9 @@ was read, and its Markdown and HTML."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
+from html.parser import HTMLParser
 
 import pytest
 
@@ -13,6 +15,7 @@ from ansible_collections.wincontainers.gmsa.plugins.filter.gmsa_report import Fi
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._kds import root_key_id_of
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._naming import account_of_spec_file
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._report import build_report, html_page, markdown
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._report._render import COLUMNS
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._report._collect import Account, Collected, Holder
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._report._readers import (
     EVERYONE,
@@ -202,6 +205,68 @@ def test_markdown_keeps_names_inside_their_cells():
     assert '- reads: alice \u2192 Tier3' in markdown(sample_report())
 
 
+# Names the directory could hold, each trying to be more than text once rendered: a heading of its own after every
+# kind of line separator, an image that fetches a beacon, a link, inline HTML, a table row broken out of.
+HOSTILE_NAMES = {
+    'heading after a line feed': 'web\n# Fake heading',
+    'heading after a carriage return': 'web\r# Fake heading',
+    'heading after U+2028': 'web\u2028# Fake heading',
+    'heading after U+2029, U+0085, VT, FF': 'web\u2029\x85\v\f## Fake heading',
+    'image beacon': '![x](http://beacon.example/pixel.png)',
+    'link': '[click here](http://evil.example/login)',
+    'inline HTML': '<img src="http://beacon.example/pixel.png">',
+    'entity': '&lt;img src=x&gt;',
+    'table break': 'web\r| forged | row |',
+    'emphasis, code and strikethrough': '*loud* __bold__ `code` ~~gone~~ \\ end',
+}
+LINE_BREAKS = re.compile('[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]')
+
+
+def report_named(name):
+    """The sample report with ``name`` wherever a name or a description from the directory shows."""
+    report = sample_report()
+    report['domain']['dns_name'] = name
+    report['warnings'] = [name]
+    web = row(report, 'web')
+    web['name'] = name
+    web['readers'][0]['text'] = name
+    web['spns'] = [name]
+    web['problems'] = [name]
+    report['loose_ends']['undescribed_service_accounts'] = [name]
+    return report
+
+
+def commonmark(text):
+    """The blocks and inline tokens of ``text`` as a CommonMark renderer with GitHub's tables and strikethrough
+    reads it."""
+    from markdown_it import MarkdownIt
+
+    blocks = MarkdownIt('commonmark').enable(['table', 'strikethrough']).parse(text)
+    return blocks, [child for block in blocks for child in (block.children or [])]
+
+
+def inline_text(tokens, index):
+    """The text a renderer shows for the inline token after the block token at ``index``."""
+    return ''.join(child.content for child in tokens[index + 1].children)
+
+
+@pytest.mark.parametrize('name', HOSTILE_NAMES.values(), ids=HOSTILE_NAMES.keys())
+def test_markdown_shows_a_hostile_name_as_its_text_and_nothing_more(name):
+    blocks, inline = commonmark(markdown(report_named(name)))
+    plain_blocks, _inline = commonmark(markdown(report_named('plain')))
+    # The same headings, lists, table rows and cells as with a plain name: the name made none of its own.
+    assert [block.type for block in blocks] == [block.type for block in plain_blocks]
+    assert [block.type for block in blocks].count('td_open') == len(COLUMNS) * len(report_named('plain')['service_accounts'])
+    # No image, link, HTML, emphasis, code or strikethrough: only text.
+    assert {token.type for token in inline} <= {'text'}, {token.type for token in inline}
+    # The name reads as written, each line separator a space.
+    shown = LINE_BREAKS.sub(' ', name)
+    headings = [inline_text(blocks, index) for index, block in enumerate(blocks) if block.type == 'heading_open']
+    assert headings[0] == 'gMSA report: %s' % shown
+    assert shown in headings
+    assert not LINE_BREAKS.search(''.join(token.content for token in inline))
+
+
 def test_the_page_is_self_contained_and_escapes_every_name():
     page = html_page(hostile_report())
     assert '<script' not in page and '<img' not in page
@@ -211,11 +276,41 @@ def test_the_page_is_self_contained_and_escapes_every_name():
     assert '<tr class="gmsa-row problem" data-gmsa="web">' in page
 
 
+class PageParts(HTMLParser):
+    """The elements, attributes and text of a page, as a browser's parser finds them."""
+
+    def __init__(self, page):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.attributes, self.texts = set(), set(), []
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.attributes.update(name for name, _value in attrs)
+
+    def handle_data(self, data):
+        self.texts.append(data)
+
+
+@pytest.mark.parametrize('name', HOSTILE_NAMES.values(), ids=HOSTILE_NAMES.keys())
+def test_the_page_shows_a_hostile_name_as_its_text_and_nothing_more(name):
+    report = report_named(name)
+    report['graph']['nodes'][0]['name'] = name
+    page, plain = PageParts(html_page(report)), PageParts(html_page(report_named('plain')))
+    # The same elements and attributes as with a plain name: no image, link, script or handler of the name's own.
+    assert page.tags == plain.tags and page.attributes == plain.attributes
+    assert not page.tags & {'img', 'a', 'script', 'iframe', 'link', 'object'}
+    assert not page.attributes & {'src', 'href', 'onerror', 'onload'}
+    # The name is text, as written.
+    assert name in page.texts
+
+
 def test_the_filters_refuse_what_is_not_a_report():
     filters = FilterModule().filters()
     with pytest.raises(AnsibleFilterError, match='gmsa_report_html: give the report key'):
         filters['gmsa_report_html']({'changed': False})
-    assert filters['gmsa_report_markdown'](sample_report()).startswith('# gMSA report: gmsa.test')
+    assert filters['gmsa_report_markdown'](sample_report()).startswith('# gMSA report: gmsa\\.test\n')
 
 
 def test_a_key_is_not_visible_rather_than_gone_when_no_key_can_be_read():

@@ -9,6 +9,8 @@ does not use are refused by name rather than imitated.
 
 from __future__ import annotations
 
+import json
+
 import yaml
 
 from ansible.module_utils.common.dict_transformations import recursive_diff
@@ -23,8 +25,11 @@ NOT_MODELLED = {'src': None, 'template': None, 'label_selectors': None, 'generat
 
 
 def definitions(params):
-    """The objects the task names, as the real module gathers them (a dict, a list or YAML text, else kind and name)."""
-    given = params['resource_definition']
+    """The objects the task names, as the real module gathers them (a dict, a list or YAML text, else kind and name).
+
+    The real module gets its arguments as JSON, so what Ansible templated (its own string types, for instance from a
+    loop variable) arrives as plain JSON values: here too."""
+    given = json.loads(json.dumps(params['resource_definition']))
     if isinstance(given, str):
         given = [item for item in yaml.safe_load_all(given) if item]
     elif not given:

@@ -37,15 +37,39 @@ SERVER_METADATA = ('resourceVersion', 'uid', 'creationTimestamp', 'managedFields
 
 
 class APIError(Exception):
-    """A refusal of the API server: its HTTP status, reason and message, as a Status object carries them."""
+    """A refusal of the API server: its HTTP status, reason, message and details, as a Status object carries them."""
 
-    def __init__(self, code, reason, message):
+    def __init__(self, code, reason, message, details=None):
         super().__init__(message)
-        self.code, self.reason, self.message = code, reason, message
+        self.code, self.reason, self.message, self.details = code, reason, message, details
 
     def status(self):
-        return json.dumps({'kind': 'Status', 'apiVersion': 'v1', 'metadata': {}, 'status': 'Failure',
-                           'message': self.message, 'reason': self.reason, 'code': self.code})
+        status = {'kind': 'Status', 'apiVersion': 'v1', 'metadata': {}, 'status': 'Failure',
+                  'message': self.message, 'reason': self.reason, 'code': self.code}
+        if self.details:
+            status['details'] = self.details
+        return json.dumps(status)
+
+
+def apply_conflict(conflicts):
+    """The API server's refusal of an apply: ``conflicts`` are (manager, operation, apiVersion, field path). As
+    apimachinery's managedfields NewConflictError words it: one cause per field (reason FieldManagerConflict), and a
+    message that names the one conflict, or each manager with its fields."""
+    def printed(manager, operation, api_version):
+        return '"%s" using %s' % (manager, api_version) if operation == 'Update' else '"%s"' % manager
+
+    causes = [{'reason': 'FieldManagerConflict', 'message': 'conflict with %s' % printed(*conflict[:3]),
+               'field': conflict[3]} for conflict in conflicts]
+    if len(conflicts) == 1:
+        message = 'Apply failed with 1 conflict: conflict with %s: %s' % (printed(*conflicts[0][:3]), conflicts[0][3])
+    else:
+        lines = []
+        for manager in sorted({conflict[0] for conflict in conflicts}):
+            mine = [conflict for conflict in conflicts if conflict[0] == manager]
+            lines.append('conflicts with %s:' % printed(*mine[0][:3]))
+            lines += ['- %s' % conflict[3] for conflict in mine]
+        message = 'Apply failed with %d conflicts: %s' % (len(conflicts), '\n'.join(lines))
+    return APIError(409, 'Conflict', message, {'causes': causes})
 
 
 class ResourceNotFound(Exception):
@@ -314,13 +338,12 @@ class Cluster:
         existing = self.get(config['kind'], metadata['name'], metadata.get('namespace'))
         managers = self._managers(existing)
         applied = owned_paths(config)
-        conflicts = sorted({(other, '.' + '.'.join(path)) for other, (_op, fields) in managers.items() if other != manager
+        conflicts = sorted({(other, operation, config['apiVersion'], '.' + '.'.join(path))
+                            for other, (operation, fields) in managers.items() if other != manager
                             for path in applied for theirs in fields
                             if _overlaps(path, theirs) and _get(config, path) != _get(existing, path)})
         if conflicts and not force:
-            raise APIError(409, 'Conflict', 'Apply failed with %d conflict%s: %s' % (
-                len(conflicts), '' if len(conflicts) == 1 else 's',
-                ', '.join('conflict with "%s": %s' % conflict for conflict in conflicts)))
+            raise apply_conflict(conflicts)
         for other, (operation, fields) in list(managers.items()):
             if other != manager and force:
                 managers[other] = (operation, {path for path in fields
