@@ -259,7 +259,7 @@ def test_bad_input_matrix(solo_dc, tmp_path):
     before = solo_dc.highest_committed_usn()
     tasks = '- ansible.builtin.add_host: {name: 10.20.30.41, groups: relbad_hosts}\n'
     tasks += ''.join(module_task(number, module, options)
-                    for number, (module, options, _expected) in enumerate(MODULE_CASES, 1))
+                     for number, (module, options, _expected) in enumerate(MODULE_CASES, 1))
     first_role = len(MODULE_CASES) + 1
     tasks += ''.join(role_task(number, role, variables)
                      for number, (role, variables, _expected) in enumerate(ROLE_CASES, first_role))

@@ -17,8 +17,6 @@ then becomes its owner."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
-
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._errors import ADError, ADInputError
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._ldap import (
     SECURITY_DESCRIPTOR,
