@@ -69,8 +69,9 @@ def sweep(lab):
             lab.samba_tool('user', 'delete', user, check=False)
 
 
-@pytest.fixture
-def recorded(lab, tmp_path):
+@pytest.fixture(params=['oldest', 'newest'])
+def recorded(lab, tmp_path, request):
+    """The playbooks' runs with the recorder, on the oldest and the newest ansible-core meta/runtime.yml admits."""
     sweep(lab)
     plugins = tmp_path / 'callback_plugins'
     plugins.mkdir()
@@ -83,7 +84,7 @@ def recorded(lab, tmp_path):
         'vars': {'gmsa_kds_mode': 'lab', 'gmsa_output_dir': str(tmp_path / 'output'),
                  'gmsa_secret_dir': str(tmp_path / 'secrets'), 'gmsa_kubernetes_apply': False,
                  'gmsa_rotation_grace_minutes': 0, 'gmsa_applications': APPLICATIONS}}}
-    run = accounts_flow(tmp_path, inventory, 'newest', env)
+    run = accounts_flow(tmp_path, inventory, request.param, env)
     run.log, run.secrets = log, tmp_path / 'secrets'
     yield run
     sweep(lab)
