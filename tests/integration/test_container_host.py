@@ -256,9 +256,10 @@ def test_an_installer_on_a_share_without_credentials_for_it_stops_the_role_befor
 @pytest.mark.parametrize('core', CORES)
 def test_an_installer_on_a_share_is_copied_onto_the_host_with_the_share_s_credentials_then_run(tmp_path, core):
     host = StandInHost(tmp_path, with_installer(outside_state(), SHARE_INSTALLER, 'rancher', ['GMSA\\svc-install']))
-    converges(host, [outside('Reports01', 'rancher', installer=SHARE_INSTALLER)],
-              {'Reports01': credential_spec('Reports01', 'rancher')}, core,
-              container_host_share_user='GMSA\\svc-install', container_host_share_password='Share-Pw-1')
+    done = converges(host, [outside('Reports01', 'rancher', installer=SHARE_INSTALLER)],
+                     {'Reports01': credential_spec('Reports01', 'rancher')}, core,
+                     container_host_share_user='GMSA\\svc-install', container_host_share_password='Share-Pw-1')
+    assert 'Share-Pw-1' not in done.output and 'Share-Pw-1' not in host.state_file.read_text()
     assert host.file(LOCAL_COPY) == 'rancher-ccg-plugin.msi'
     installs = [call['params']['path'] for call in host.calls('ansible.windows.win_package') if not call['check_mode']]
     assert installs == [LOCAL_COPY]
