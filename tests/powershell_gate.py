@@ -132,16 +132,16 @@ def declared_parameters(scope):
     for child in scope.children:
         if child.type in ('param_block', 'function_parameter_declaration'):
             for parameter in nodes(child, 'script_parameter'):
-                yield next(node for node in parameter.children if node.type == 'variable')
+                yield from (node for node in parameter.children if node.type == 'variable')
 
 
 def parameter_scopes(root):
     """The script itself and each function: (its parameter declarations, the body they are used in)."""
     yield root, root
     for function in nodes(root, 'function_statement'):
-        body = next(child for child in function.children if child.type == 'script_block')
-        yield function, body
-        yield body, body
+        for body in (child for child in function.children if child.type == 'script_block'):
+            yield function, body
+            yield body, body
 
 
 def unused_parameters(path, root):

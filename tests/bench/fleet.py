@@ -92,8 +92,8 @@ def table(figures, meta):
              '|---|---:|---:|---:|---:|---:|']
     for key, title, _args in RUNS:
         row = figures[key]
-        lines.append('| %s | %.1f | %.1f | %d | %g | %d |' % (title, row['wall_s'], row['cpu_s'], row['cpu_per_host_ms'],
-                                                            row['executions_per_host'], row['peak_pss_mb']))
+        lines.append('| %s | %.1f | %.1f | %d | %g | %d |' % (
+            title, row['wall_s'], row['cpu_s'], row['cpu_per_host_ms'], row['executions_per_host'], row['peak_pss_mb']))
     lines.append('')
     lines.append('%(hosts)d stand-in hosts, %(applications)d applications each, forks %(forks)d, ansible-core %(core)s; '
                  '%(cpus)d CPUs, Python %(python)s, %(date)s.' % meta)

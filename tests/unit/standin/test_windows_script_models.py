@@ -53,6 +53,13 @@ def last_error(ps):
     return ps.errors[-1]['exception']['message']
 
 
+def refusing(message, exception_type='System.Exception'):
+    """An action Windows refuses."""
+    def action():
+        raise Failure(message, exception_type)
+    return action
+
+
 # ------------------------------------------------------------------ each model is held to its script
 def test_every_script_of_the_collection_has_a_model_and_every_model_a_script():
     assert {model.SCRIPT for model in MODELS} == set(SCRIPTS)
@@ -87,7 +94,7 @@ def test_each_statement_of_a_model_names_a_line_of_its_script_that_holds_it(mode
 # ------------------------------------------------------------------ Windows PowerShell's error semantics
 def test_without_stop_a_failing_cmdlet_adds_an_error_record_and_the_script_goes_on():
     ps = PowerShell(WindowsHost({}))
-    ps.cmdlet(1, 'New-Item', lambda: (_ for _ in ()).throw(Failure('Requested registry access is not allowed.')))
+    ps.cmdlet(1, 'New-Item', refusing('Requested registry access is not allowed.'))
     ps.run(2, 'next')
     assert ps.lines == [1, 2] and last_error(ps) == 'Requested registry access is not allowed.'
 
@@ -96,7 +103,7 @@ def test_under_stop_a_failing_cmdlet_ends_the_script():
     ps = PowerShell(WindowsHost({}))
     ps.stop_on_errors(1, "$ErrorActionPreference = 'Stop'")
     with pytest.raises(Stop):
-        ps.cmdlet(2, 'New-Item', lambda: (_ for _ in ()).throw(Failure('refused')))
+        ps.cmdlet(2, 'New-Item', refusing('refused'))
 
 
 def test_a_method_s_exception_in_a_try_without_catch_runs_finally_and_the_script_goes_on():
@@ -104,9 +111,9 @@ def test_a_method_s_exception_in_a_try_without_catch_runs_finally_and_the_script
     done = []
 
     def body():
-        ps.method(2, '$key.SetAccessControl($acl)', lambda: (_ for _ in ()).throw(
-            Failure('Attempted to perform an unauthorized operation.', 'System.UnauthorizedAccessException')),
-            'SetAccessControl', 1)
+        ps.method(2, '$key.SetAccessControl($acl)',
+                  refusing('Attempted to perform an unauthorized operation.', 'System.UnauthorizedAccessException'),
+                  'SetAccessControl', 1)
         done.append('after the method, in the try block')
 
     ps.try_(1, 'try {', body, finally_=lambda: done.append('finally'))
@@ -282,8 +289,8 @@ def test_check_mode_reports_the_same_and_makes_nothing_not_even_the_folder():
 def test_the_first_refused_write_fails_the_script_in_one_line_and_what_came_before_stays():
     state = folder_state()
     state['faults'] = [{'path': (FOLDER + '\\b.json').lower(), 'kind': 'refuse'}]
-    failed, _changed, _output, _diff, ps = write(state, [{'name': 'a.json', 'content': 'a'}, {'name': 'b.json', 'content': 'b'},
-                                                          {'name': 'c.json', 'content': 'c'}])
+    files = [{'name': 'a.json', 'content': 'a'}, {'name': 'b.json', 'content': 'b'}, {'name': 'c.json', 'content': 'c'}]
+    failed, _changed, _output, _diff, ps = write(state, files)
     assert failed and last_error(ps) == ('Writing the credential spec files in %s failed: Exception calling "WriteAllBytes" '
                                          'with "2" argument(s): "Access to the path \'%s\\b.json\' is denied."' % (FOLDER, FOLDER))
     assert contents(state) == {'a.json': 'a'}
@@ -315,8 +322,8 @@ def test_parameters_the_header_does_not_allow_are_refused(params, refused):
     ('utf-8-bom', '{"data-root": "E:\\\\d"}', 'E:\\d'), ('utf-16', '{"graph": "F:\\\\d"}', 'F:\\d'), ('utf-8', ' \r\n', None)])
 def test_host_facts_reads_daemon_json_as_dockerd_does(encoding, text, root):
     state = host_state()
-    state['files']['c:\\programdata\\docker\\config\\daemon.json'] = {'path': host_facts.DAEMON_JSON, 'content': text,
-                                                                       'encoding': encoding}
+    state['files']['c:\\programdata\\docker\\config\\daemon.json'] = {
+        'path': host_facts.DAEMON_JSON, 'content': text, 'encoding': encoding}
     failed, ps = run(host_facts, state)
     assert not failed and ps.output[0]['runtime']['daemon_json_data_root'] == root
 

@@ -12,7 +12,7 @@ import hashlib
 import ntpath
 
 from ansible_collections.standin.common.plugins.plugin_utils._powershell import Failure
-from ansible_collections.standin.common.plugins.plugin_utils._registry import ADMINISTRATORS, REGISTRY_DENIED, administrators_may, WRITE_RIGHTS
+from ansible_collections.standin.common.plugins.plugin_utils._registry import REGISTRY_DENIED, WRITE_RIGHTS, administrators_may
 from ansible_collections.standin.common.plugins.plugin_utils._state import ConnectionLost, take_path_fault
 
 # The key ccg.exe reads plug-ins from; its owner and rules are what the real installers work around.
