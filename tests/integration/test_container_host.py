@@ -457,13 +457,17 @@ def test_a_privilege_the_account_does_not_hold_fails_the_task_before_the_key_is_
 @pytest.mark.parametrize('core', CORES)
 def test_a_host_without_ccg_exe_fails_the_task_naming_the_missing_key(tmp_path, core):
     host = plugin_host(tmp_path)
-    state = host.state
-    del state['registry'][CCG_COM_CLASSES.lower()]
-    host.state_file.write_text(json.dumps(state))
+    registry = host.state['registry']
+    change_state(host, registry={path: key for path, key in registry.items() if path != CCG_COM_CLASSES.lower()})
     failed = register(host, core)
     assert failed.rc != 0
     assert 'COMClasses is missing: this host has no ccg.exe' in failed.stdout, failed.stdout
-    assert host.spec_files() == []
+    assert CCG_COM_CLASSES.lower() not in host.state['registry'] and host.spec_files() == []
+    # The Containers feature brings ccg.exe and its key: the next run lists the plug-in.
+    change_state(host, registry=registry)
+    done = register(host, core)
+    assert done.rc == 0 and listed(host, 'rancher'), done.output
+    assert_given_back(host)
 
 
 @pytest.mark.parametrize('core', CORES)
