@@ -420,6 +420,13 @@ def change_state(host, **changes):
 SUBKEY = ('%s\\%s' % (CCG_COM_CLASSES, PLUGINS['rancher'])).lower()
 
 
+def lists_and_gives_back(host, core):
+    """A run lists the plug-in and gives the key back its owner and rules."""
+    done = register(host, core)
+    assert done.rc == 0 and listed(host, 'rancher'), done.output
+    assert_given_back(host)
+
+
 def fails_as_it_was_then_converges(host, core, line, repair=None):
     """The role stops on the script's one line, the key is as it was and nothing is written after it; once Windows
     lets it (``repair``), a re-run lists the plug-in and gives the key back."""
@@ -431,10 +438,7 @@ def fails_as_it_was_then_converges(host, core, line, repair=None):
     assert host.spec_files() == [], 'the credential specs were written although the plug-in is not listed'
     if repair:
         repair()
-    done = register(host, core)
-    assert done.rc == 0, done.output
-    assert listed(host, 'rancher')
-    assert_given_back(host)
+    lists_and_gives_back(host, core)
 
 
 @pytest.mark.parametrize('core', CORES)
@@ -465,9 +469,7 @@ def test_a_host_without_ccg_exe_fails_the_task_naming_the_missing_key(tmp_path, 
     assert CCG_COM_CLASSES.lower() not in host.state['registry'] and host.spec_files() == []
     # The Containers feature brings ccg.exe and its key: the next run lists the plug-in.
     change_state(host, registry=registry)
-    done = register(host, core)
-    assert done.rc == 0 and listed(host, 'rancher'), done.output
-    assert_given_back(host)
+    lists_and_gives_back(host, core)
 
 
 @pytest.mark.parametrize('core', CORES)
@@ -479,10 +481,7 @@ def test_a_connection_lost_while_the_key_is_taken_is_finished_by_the_next_run(tm
     # Cut off while Administrators own the key: its old owner and rules wait in the journal.
     assert com_classes(host)['owner'] == 'BUILTIN\\Administrators'
     assert host.file(JOURNAL)
-    done = register(host, core)
-    assert done.rc == 0, done.output
-    assert listed(host, 'rancher')
-    assert_given_back(host)
+    lists_and_gives_back(host, core)
     again = register(host, core)
     assert again.rc == 0 and recap(again, 'changed') == 0, again.stdout
 
@@ -495,9 +494,7 @@ def test_a_connection_lost_before_the_script_ran_changes_nothing_and_a_rerun_con
     assert lost.rc != 0
     assert not listed(host, 'rancher')
     assert_given_back(host)
-    done = register(host, core)
-    assert done.rc == 0 and listed(host, 'rancher'), done.output
-    assert_given_back(host)
+    lists_and_gives_back(host, core)
 
 
 # ------------------------------------------------------------------ DNS, only when asked
