@@ -1,10 +1,13 @@
-# What the container_host role and its tests assume of a Windows host, read without changing anything:
-# the owner and rules of the CCG plug-in key, whether AD Web Services answer, the container runtime and
-# Docker's root, and the network adapters with a default gateway.
+# What the container_host role and its tests assume of a Windows host, read without changing anything: the owner
+# and rules of the CCG plug-in key, whether AD Web Services answer, the container runtime, docker.exe and Docker's
+# root, the network adapters with a default gateway, and the Windows build.
+# Output: one object; ccg_com_classes.plugins and adapters_with_gateway are lists three levels down, so the task
+# asks win_powershell for depth 3 (at its default of 2 they would arrive as one string).
 [CmdletBinding(SupportsShouldProcess)]
 param([int]$TimeoutMilliseconds = 3000)
 
-$Ansible.Changed = $false
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 2.0
 
 function Get-CcgKey {
     $path = 'HKLM:\SYSTEM\CurrentControlSet\Control\CCG\COMClasses'
@@ -28,24 +31,48 @@ function Test-Adws {
     @{ checked = $true; domain_controller = $dc; reachable = [bool]$reachable }
 }
 
-function Get-ContainerRuntime {
-    $docker = Get-Service -Name docker -ErrorAction SilentlyContinue
-    $runtime = @{ docker_service = if ($docker) { "$($docker.Status)" } else { $null }
-                  containerd_service = [bool](Get-Service -Name containerd -ErrorAction SilentlyContinue)
-                  docker_cli = [bool](Get-Command -Name docker.exe -ErrorAction SilentlyContinue)
-                  docker_root = $null; daemon_json_data_root = $null }
-    if ($runtime.docker_cli -and $docker.Status -eq 'Running') { $runtime.docker_root = docker info --format '{{.DockerRootDir}}' }
-    $config = Join-Path $env:ProgramData 'docker\config\daemon.json'
-    if (Test-Path -LiteralPath $config) {
-        $settings = Get-Content -LiteralPath $config -Raw | ConvertFrom-Json
-        $runtime.daemon_json_data_root = if ($settings.'data-root') { $settings.'data-root' } else { $settings.graph }
+function Get-DataRoot([string]$Config) {
+    # Get-Content reads a UTF-8 or UTF-16 byte order mark, as dockerd does; a blank file sets nothing.
+    $text = Get-Content -LiteralPath $Config -Raw
+    if (-not $text -or -not $text.Trim()) { return $null }
+    $settings = $text | ConvertFrom-Json
+    foreach ($name in 'data-root', 'graph') {
+        if ($settings.PSObject.Properties.Name -contains $name) { return $settings.$name }
     }
+    $null
+}
+
+function Get-ContainerRuntime {
+    $docker = Get-CimInstance -ClassName Win32_Service -Filter "Name = 'docker'"
+    $runtime = @{ docker_service = $null; docker_cli = $null
+                  docker_cli_on_path = [bool](Get-Command -Name docker.exe -ErrorAction SilentlyContinue)
+                  containerd_service = [bool](Get-Service -Name containerd -ErrorAction SilentlyContinue)
+                  docker_root = $null; daemon_json_data_root = $null }
+    if ($docker) {
+        $runtime.docker_service = "$($docker.State)"
+        # docker.exe sits beside dockerd.exe, a folder the WinRM service's PATH may not have yet.
+        $daemon = if ($docker.PathName -match '^"([^"]+)"') { $Matches[1] } else { ($docker.PathName -split ' ')[0] }
+        $cli = Join-Path -Path (Split-Path -Path $daemon -Parent) -ChildPath 'docker.exe'
+        if (Test-Path -LiteralPath $cli -PathType Leaf) { $runtime.docker_cli = $cli }
+    }
+    if ($runtime.docker_cli -and $runtime.docker_service -eq 'Running') {
+        $runtime.docker_root = & $runtime.docker_cli info --format '{{.DockerRootDir}}'
+    }
+    $config = Join-Path -Path $env:ProgramData -ChildPath 'docker\config\daemon.json'
+    if (Test-Path -LiteralPath $config) { $runtime.daemon_json_data_root = Get-DataRoot $config }
     $runtime
 }
 
-[pscustomobject]@{
-    ccg_com_classes = Get-CcgKey
-    adws = Test-Adws
-    runtime = Get-ContainerRuntime
-    adapters_with_gateway = @(Get-NetIPConfiguration | Where-Object { $_.IPv4DefaultGateway } | ForEach-Object { $_.InterfaceAlias })
+try {
+    $Ansible.Changed = $false
+    [pscustomobject]@{
+        ccg_com_classes = Get-CcgKey
+        adws = Test-Adws
+        runtime = Get-ContainerRuntime
+        adapters_with_gateway = @(Get-NetIPConfiguration | Where-Object { $_.IPv4DefaultGateway } | ForEach-Object { $_.InterfaceAlias })
+        os_build = [Environment]::OSVersion.Version.Build
+    }
+}
+catch {
+    throw "Reading the host's facts failed: $($_.Exception.Message)"
 }

@@ -11,6 +11,8 @@ files are stale) is made here, in Python, where it is tested.
 
 from __future__ import annotations
 
+import base64
+import codecs
 import ipaddress
 import json
 import ntpath
@@ -18,6 +20,7 @@ import shlex
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._canary import canary_test, container_image, host_build
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._inventory import gmsa_applications
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._naming import PLAIN_SPEC_FILE, ledger_files
 from ansible_collections.wincontainers.gmsa.plugins.plugin_utils._plugins import known_plugin
@@ -68,14 +71,16 @@ options:
     type: list
     elements: str
     default: []
-  manage_dns:
-    description: Whether the DNS client of hosts outside the domain is pointed at I(dns_servers).
+  set_dns:
+    description:
+      - Whether the DNS client of a host outside the domain is pointed at I(dns_servers). Off by default, since on a
+        managed Kubernetes node it would replace the cloud's resolver.
     type: bool
-    default: true
+    default: false
   runtime:
     description:
       - The host's container runtime, as C(wincontainers.gmsa.container_host_runtime) describes it.
-      - Only Docker reads credential spec files; on a containerd node no file is written and no smoke test runs.
+      - Only Docker reads credential spec files; on a containerd node no file is written and no canary runs.
     type: dict
   interfaces:
     description: The host's network adapters (C(ansible_facts.interfaces) of C(ansible.windows.setup)).
@@ -88,6 +93,30 @@ options:
     type: list
     elements: str
     default: []
+  share_credentials:
+    description:
+      - Whether credentials for the network share of a plug-in installer are given (C(container_host_share_user)); a
+        C(\\server\share) installer is copied onto the host with them before it runs.
+    type: bool
+    default: false
+  distribution_version:
+    description: The host's Windows version (C(ansible_facts.distribution_version), C(10.0.20348.0)); its build picks the
+      canary's image.
+    type: str
+    default: ''
+  hyperv:
+    description: Whether the host has the Hyper-V feature, so that the canary may run an image of another build.
+    type: bool
+    default: false
+  canary_image:
+    description: The canary's image; empty means the servercore image of the host's build.
+    type: str
+    default: ''
+  canary_isolation:
+    description: The canary's isolation, V(auto) (process for an image of the host's build, else Hyper-V), V(process) or
+      V(hyperv).
+    type: str
+    default: auto
   check_mode:
     description:
       - Whether the play runs in check mode, where an application whose gMSA is only about to be made has no
@@ -103,7 +132,7 @@ EXAMPLES = r'''
       {{ container_host_applications | wincontainers.gmsa.container_host_plan(
            credential_specs=container_host_credential_specs, group_names=group_names,
            domain_member=ansible_facts.windows_domain_member, domain=ansible_facts.windows_domain,
-           ledger=container_host_ledger_text) }}
+           ledger=container_host_ledger_text, distribution_version=ansible_facts.distribution_version) }}
 '''
 
 RETURN = r'''
@@ -134,8 +163,10 @@ _value:
     plugins:
       description:
         - ccg.exe plug-ins to register, each with C(guid), C(name), C(installer) (null or a dict with C(path),
-          C(arguments) and C(product_id), null when not given) and C(missing), the line that says what to
+          C(arguments), C(product_id) and C(source), null when not given) and C(missing), the line that says what to
           install when the plug-in is not there.
+        - An installer on a network share has the share's path as C(source) and, as C(path), the local file on the host
+          it is copied to before it runs (WinRM's second hop does not reach a share).
       type: list
       elements: dict
     dns_servers:
@@ -169,10 +200,11 @@ _value:
           files removed, the ledger without them (only when there are stale files).
       type: list
       elements: dict
-    smoke_tests:
-      description: Containers to run for the smoke test, each with C(application), C(file_name) and C(domain).
-      type: list
-      elements: dict
+    canary:
+      description:
+        - What the canary runs (C(image), C(isolation), and C(tests), each with C(application), C(file_name),
+          C(hostname_prefix) and C(command)), and C(problem), why it cannot run on this host, or null.
+      type: dict
 '''
 
 # The Windows features a container host needs; Test-ADServiceAccount comes with the AD PowerShell module.
@@ -209,8 +241,14 @@ def plugin_guid(application):
     return application['plugin']['guid']
 
 
+# Where an installer on a network share is copied to on the host before it runs.
+INSTALLERS_FOLDER = 'C:\\ProgramData\\wincontainers-gmsa\\installers'
+
+
 def plugin_installer(application):
-    """The installer as {path, arguments, product_id}, or None; a plain path is the short form."""
+    """The installer as {path, arguments, product_id, source}, or None; a plain path is the short form. One on a
+    network share (source) runs from its copy on the host: over WinRM the share is a second hop the host has no
+    credentials for."""
     installer = application['plugin']['installer']
     if not installer:
         return None
@@ -219,7 +257,10 @@ def plugin_installer(application):
     if not isinstance(installer, dict) or not installer.get('path') or set(installer) - {'path', 'arguments', 'product_id'}:
         raise AnsibleFilterError('%s: plugin.installer must be a path, or a dict with path and optionally arguments and '
                                  'product_id' % application['name'])
-    return {'path': installer['path'], 'arguments': installer.get('arguments'), 'product_id': installer.get('product_id')}
+    path, source = installer['path'], None
+    if path.startswith('\\\\'):
+        source, path = path, ntpath.join(INSTALLERS_FOLDER, ntpath.basename(path))
+    return {'path': path, 'arguments': installer.get('arguments'), 'product_id': installer.get('product_id'), 'source': source}
 
 
 def spec_document(name, spec):
@@ -278,7 +319,9 @@ def plugin_entry(guid, installers):
 
 
 def container_host_plan(applications, credential_specs, group_names, domain_member, domain='', ledger='',
-                        dns_servers=None, manage_dns=True, runtime=None, interfaces=None, adapters=None, check_mode=False):
+                        dns_servers=None, set_dns=False, runtime=None, interfaces=None, adapters=None,
+                        share_credentials=False, distribution_version='', hyperv=False, canary_image='',
+                        canary_isolation='auto', check_mode=False):
     served = served_applications(applications, group_names)
     credential_specs = credential_specs or {}
     runtime = runtime or {'engine': 'docker', 'spec_dir': ''}
@@ -287,7 +330,7 @@ def container_host_plan(applications, credential_specs, group_names, domain_memb
     wanted = []
     service_accounts = []
     plugins = {}   # GUID -> the installers applications name for it
-    smoke_tests = []
+    canary_tests = []
     joined_domains = set()
 
     for application in served:
@@ -306,7 +349,7 @@ def container_host_plan(applications, credential_specs, group_names, domain_memb
         document = spec_document(name, spec)
         gmsa_domain = document['DomainJoinConfig']['DnsName']
         wanted.append({'file_name': spec_file, 'json': file_text(document)})
-        smoke_tests.append({'application': name, 'file_name': spec_file, 'domain': gmsa_domain})
+        canary_tests.append(canary_test(application, spec_file, gmsa_domain))
 
         if application['domain_joined']:
             service_accounts.append(name)
@@ -333,16 +376,21 @@ def container_host_plan(applications, credential_specs, group_names, domain_memb
         if len(installers) > 1:
             problems.append('plug-in %s: the applications name %d different installers for it; name one'
                             % (guid, len(installers)))
+        if installers and installers[0]['source'] and not share_credentials:
+            problems.append('plug-in %s: its installer %s is on a network share, which the host cannot read over WinRM '
+                            '(the second hop): set container_host_share_user and container_host_share_password to an '
+                            'account that may read the share, or give a path on the host' % (guid, installers[0]['source']))
 
-    # DNS belongs to the domain on a joined host; only a host outside any domain is pointed at the DCs.
+    # DNS belongs to the domain on a joined host; a host outside any domain is pointed at the DCs only when asked, as
+    # on a managed Kubernetes node it would replace the cloud's resolver.
     servers = []
     adapter_names = []
-    if plugins and manage_dns and not domain_member:
+    if plugins and set_dns and not domain_member:
         servers = dns_addresses(dns_servers)
         adapter_names = dns_adapters(interfaces, adapters)
         if not servers:
-            problems.append('the host is outside the domain and needs the domain controllers as DNS servers: set '
-                            'container_host_dns_servers (or container_host_manage_dns: false if DNS is already right)')
+            problems.append('container_host_set_dns is true, but no DNS server is known: set container_host_dns_servers '
+                            'to the domain controllers\' addresses')
         elif not adapter_names:
             problems.append('no network adapter of the host has a default gateway, so none is known to reach the domain '
                             'controllers: name them in container_host_dns_adapters')
@@ -352,7 +400,9 @@ def container_host_plan(applications, credential_specs, group_names, domain_memb
                         'Docker (or Mirantis Container Runtime) or containerd first')
     # Only Docker reads credential spec files; on containerd the kubelet hands the spec to the container.
     if runtime['engine'] != 'docker':
-        wanted, smoke_tests = [], []
+        wanted, canary_tests = [], []
+    image, isolation, canary_problem = container_image(host_build(distribution_version), hyperv, canary_image,
+                                                       canary_isolation)
 
     wanted_names = {spec['file_name'].lower() for spec in wanted}
     recorded = ledger_files(ledger)
@@ -374,7 +424,7 @@ def container_host_plan(applications, credential_specs, group_names, domain_memb
         'ledger_written': ledger_written,
         'ledger': ledger_kept,
         'spec_folder_files': spec_folder_files(wanted, stale, ledger_written, ledger_kept),
-        'smoke_tests': smoke_tests,
+        'canary': {'image': image, 'isolation': isolation, 'tests': canary_tests, 'problem': canary_problem},
     }
 
 
@@ -383,12 +433,16 @@ DEFAULT_DOCKER_ROOT = 'C:\\ProgramData\\docker'
 DEFAULT_DOCKER_CONFIG = 'C:\\ProgramData\\docker\\config\\daemon.json'
 
 
+def dockerd_words(command_line):
+    try:
+        return shlex.split(command_line or '', posix=False)
+    except ValueError:
+        return (command_line or '').split()
+
+
 def dockerd_flag(command_line, *names):
     """The value of a dockerd flag on the service's command line (--flag value, --flag=value, quoted or not)."""
-    try:
-        words = shlex.split(command_line or '', posix=False)
-    except ValueError:
-        words = (command_line or '').split()
+    words = dockerd_words(command_line)
     for index, word in enumerate(words):
         flag, equals, value = word.partition('=')
         if flag in names:
@@ -397,15 +451,31 @@ def dockerd_flag(command_line, *names):
     return ''
 
 
+def daemon_json_text(content):
+    """The text of daemon.json as dockerd reads it (moby's configuration loader): a UTF-8 or UTF-16 byte order mark
+    says the encoding (Notepad writes the first, Windows PowerShell 5.1's Out-File and > the second), else UTF-8;
+    blank means no setting. ``content`` is the file as ansible.windows.slurp returns it, base64."""
+    raw = base64.b64decode(content or '')
+    for bom, encoding in ((codecs.BOM_UTF8, 'utf-8'), (codecs.BOM_UTF16_LE, 'utf-16-le'), (codecs.BOM_UTF16_BE, 'utf-16-be')):
+        if raw.startswith(bom):
+            return raw[len(bom):].decode(encoding).strip()
+    return raw.decode('utf-8').strip()
+
+
 def configured_data_root(daemon_config, config_file):
-    if not daemon_config:
-        return ''
     try:
-        config = json.loads(daemon_config)
+        text = daemon_json_text(daemon_config)
+        config = json.loads(text) if text else {}
     except ValueError as error:
         raise AnsibleFilterError('%s is not JSON (%s): fix it; dockerd does not start with it either' % (config_file, error))
     # data-root is today's name; graph the one older Docker releases read.
     return str(config.get('data-root') or config.get('graph') or '') if isinstance(config, dict) else ''
+
+
+def service_program(command_line):
+    """The program a service runs, from its command line (quoted or not)."""
+    words = dockerd_words(command_line)
+    return words[0].strip('"') if words else ''
 
 
 def container_host_runtime(services, docker_root='', docker_info=None, daemon_config=''):
@@ -423,6 +493,8 @@ def container_host_runtime(services, docker_root='', docker_info=None, daemon_co
     return {
         'engine': engine,
         'docker_running': running,
+        # docker.exe sits beside dockerd.exe; the WinRM service's PATH may not have that folder yet after an install.
+        'docker_cli': ntpath.join(ntpath.dirname(service_program(command_line)), 'docker.exe') if docker else '',
         # Ask the daemon where it keeps its root when it runs; its configuration says it when it does not.
         'ask_docker': running and not docker_root,
         'read_config': engine == 'docker' and not docker_root and not flag_root,

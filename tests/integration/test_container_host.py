@@ -17,8 +17,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'standin'))
 
 from windows_hosts import (  # noqa: E402  (after the path is set)
-    CCG_COM_CLASSES, COM_CLASS, LEDGER, PLUGINS, SPEC_DIR, StandInHost, credential_spec, domain_joined, host_state,
-    outside, outside_the_domain, outside_typed,
+    CCG_COM_CLASSES, COM_CLASS, COM_CLASSES_RULES, DOCKER_CLI, LEDGER, PLUGINS, SPEC_DIR, TRUSTED_INSTALLER, StandInHost,
+    credential_spec, domain_joined, host_state, outside, outside_the_domain, outside_typed, with_com_classes,
+    with_installer,
 )
 
 CORES = ['oldest', 'newest']
@@ -79,25 +80,32 @@ def test_one_script_writes_the_folder_and_diff_mode_shows_each_file_that_changes
     assert again.rc == 0 and recap(again, 'changed') == 0 and 'gmsa_webapp01.json' not in again.stdout, again.stdout
 
 
+def real_calls(host, parameter):
+    """The win_powershell executions outside check mode of the script that takes ``parameter``."""
+    return [call['params'] for call in host.calls('ansible.windows.win_powershell')
+            if parameter in call['params']['parameters'] and not call['check_mode']]
+
+
 @pytest.mark.parametrize('core', CORES)
-def test_the_smoke_test_runs_every_container_in_one_script(tmp_path, core):
+def test_the_smoke_test_runs_the_canary_s_containers_in_one_script(tmp_path, core):
     host = StandInHost(tmp_path, host_state())
-    converges(host, [domain_joined('WebApp01'), domain_joined('Batch01')], SPECS, core, container_host_smoke_test=True)
-    smoke_tests = [call['params'] for call in host.calls('ansible.windows.win_powershell') if 'Tests' in call['params']['parameters']]
-    # Not in check mode; once in each of the two real runs, with both applications.
-    assert len(smoke_tests) == 2
-    assert [test['application'] for test in smoke_tests[0]['parameters']['Tests']] == ['WebApp01', 'Batch01']
+    done = converges(host, [domain_joined('WebApp01'), domain_joined('Batch01')], SPECS, core, container_host_smoke_test=True)
+    canaries = real_calls(host, 'Tests')
+    # Once in each of the two real runs (win_powershell does not run it in check mode), with both applications.
+    assert len(canaries) == 2
+    assert [test['application'] for test in canaries[0]['parameters']['Tests']] == ['WebApp01', 'Batch01']
+    assert re.search(r'WebApp01 +\| webapp-[0-9a-f]{8} +\| ok +\| ok +\| ok +\| -', done.stdout), done.stdout
 
 
 @pytest.mark.parametrize('core', CORES)
-def test_a_failed_smoke_test_stops_the_role_naming_the_application(tmp_path, core):
+def test_a_failed_smoke_test_stops_the_role_naming_the_application_and_the_fix(tmp_path, core):
     # Docker's daemon is stopped: its root comes from its configuration, but no container starts.
     state = host_state(services={'docker': {'state': 'stopped', 'path': '"C:\\Program Files\\docker\\dockerd.exe" --run-service'}})
     host = StandInHost(tmp_path, state)
     done = host.converge([domain_joined('WebApp01')], SPECS, core, container_host_smoke_test=True)
     assert done.rc != 0
-    assert 'WebApp01: nltest /sc_verify in a container with its credential spec failed' in done.stdout, done.stdout
-    assert 'docker daemon is not running' in done.stdout
+    assert re.search(r'WebApp01 +\| not started +\| - +\| - +\| - +\| start the docker service', done.stdout), done.stdout
+    assert 'The canary found 1 failed check(s) on ctr01' in done.stdout
     assert host.spec_files() == ['gmsa_webapp01.json', 'wincontainers-gmsa-files.txt']
 
 
@@ -164,21 +172,32 @@ def outside_state(**changes):
     return outside_the_domain(host_state(**changes))
 
 
+def com_classes(host):
+    return host.state['registry'][CCG_COM_CLASSES.lower()]
+
+
+def assert_given_back(host):
+    """CCG\\COMClasses has its owner and rules again, and no journal of a run cut off is left."""
+    assert com_classes(host)['owner'] == TRUSTED_INSTALLER
+    assert com_classes(host)['access'] == COM_CLASSES_RULES
+    assert host.file('C:\\ProgramData\\wincontainers-gmsa\\COMClasses.sddl') is None
+
+
+def listed(host, plugin):
+    return ('%s\\%s' % (CCG_COM_CLASSES, PLUGINS[plugin])).lower() in host.state['registry']
+
+
 @pytest.mark.parametrize('core', CORES)
 @pytest.mark.parametrize('plugin', sorted(PLUGINS))
-def test_an_installed_plugin_is_registered_under_the_protected_ccg_key(tmp_path, core, plugin):
-    clsid = PLUGINS[plugin]
-    state = outside_state(registry={COM_CLASS.lower() % clsid.lower(): {'path': COM_CLASS % clsid, 'properties': {}}})
-    host = StandInHost(tmp_path, state)
+def test_an_installed_plugin_is_listed_under_the_protected_key_which_gets_its_owner_and_rules_back(tmp_path, core, plugin):
+    host = StandInHost(tmp_path, with_com_classes(outside_state(), plugin))
     converges(host, [outside('Reports01', plugin)], {'Reports01': credential_spec('Reports01', plugin)}, core)
-    registry = host.state['registry']
-    assert ('%s\\%s' % (CCG_COM_CLASSES, clsid)).lower() in registry
-    # The key is given back to its owner, still closed to Administrators.
-    assert registry[CCG_COM_CLASSES.lower()]['owner'] == 'NT SERVICE\\TrustedInstaller'
-    assert registry[CCG_COM_CLASSES.lower()]['administrators_may_write'] is False
+    assert listed(host, plugin)
+    # Exactly the owner and rules it had: SetAccessControl of an unchanged RegistrySecurity would have written nothing.
+    assert_given_back(host)
     assert host.spec_files() == ['gmsa_reports01.json', 'wincontainers-gmsa-files.txt']
-    # DNS points at the DCs on the host's own connection, never on the containers' internal switch.
-    assert host.state['dns_servers'] == {'Ethernet': ['10.1.0.4'], 'vEthernet (nat)': ['172.20.0.1']}
+    # DNS is left alone unless asked (container_host_set_dns).
+    assert host.state['dns_servers'] == {'Ethernet': ['10.1.0.1'], 'vEthernet (nat)': ['172.20.0.1']}
 
 
 @pytest.mark.parametrize('core', CORES)
@@ -209,14 +228,42 @@ def test_a_plugin_input_its_plugin_cannot_read_stops_the_role_before_anything_is
 @pytest.mark.parametrize('core', CORES)
 @pytest.mark.parametrize('plugin', sorted(PLUGINS))
 def test_a_plugin_with_an_installer_is_installed_then_registered(tmp_path, core, plugin):
-    clsid = PLUGINS[plugin]
-    installer = '\\\\fs01\\software\\%s-ccg-plugin.msi' % plugin
-    state = outside_state(packages={installer.lower(): {'registers': [COM_CLASS % clsid]}})
-    host = StandInHost(tmp_path, state)
+    installer = 'C:\\Installers\\%s-ccg-plugin.msi' % plugin
+    host = StandInHost(tmp_path, with_installer(outside_state(), installer, plugin))
     converges(host, [outside('Reports01', plugin, installer=installer)],
               {'Reports01': credential_spec('Reports01', plugin)}, core)
-    assert host.state['packages'][installer.lower()]['installed'] is True
-    assert ('%s\\%s' % (CCG_COM_CLASSES, clsid)).lower() in host.state['registry']
+    assert host.state['packages']['%s-ccg-plugin.msi' % plugin]['installed'] is True
+    assert listed(host, plugin)
+
+
+SHARE_INSTALLER = '\\\\fs01\\software\\rancher-ccg-plugin.msi'
+LOCAL_COPY = 'C:\\ProgramData\\wincontainers-gmsa\\installers\\rancher-ccg-plugin.msi'
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_an_installer_on_a_share_without_credentials_for_it_stops_the_role_before_anything_is_written(tmp_path, core):
+    # Over WinRM the share is a second hop: a host outside the domain has no identity for it at all.
+    host = StandInHost(tmp_path, with_installer(outside_state(), SHARE_INSTALLER, 'rancher', ['GMSA\\svc-install']))
+    before = host.without_calls()
+    done = host.converge([outside('Reports01', 'rancher', installer=SHARE_INSTALLER)],
+                         {'Reports01': credential_spec('Reports01', 'rancher')}, core)
+    assert done.rc != 0
+    assert 'is on a network share, which the host cannot read over WinRM (the second hop)' in done.stdout, done.stdout
+    assert 'container_host_share_user' in done.stdout
+    assert host.without_calls() == before
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_an_installer_on_a_share_is_copied_onto_the_host_with_the_share_s_credentials_then_run(tmp_path, core):
+    host = StandInHost(tmp_path, with_installer(outside_state(), SHARE_INSTALLER, 'rancher', ['GMSA\\svc-install']))
+    done = converges(host, [outside('Reports01', 'rancher', installer=SHARE_INSTALLER)],
+                     {'Reports01': credential_spec('Reports01', 'rancher')}, core,
+                     container_host_share_user='GMSA\\svc-install', container_host_share_password='Share-Pw-1')
+    assert 'Share-Pw-1' not in done.output and 'Share-Pw-1' not in host.state_file.read_text()
+    assert host.file(LOCAL_COPY) == 'rancher-ccg-plugin.msi'
+    installs = [call['params']['path'] for call in host.calls('ansible.windows.win_package') if not call['check_mode']]
+    assert installs == [LOCAL_COPY]
+    assert host.state['packages']['rancher-ccg-plugin.msi']['installed'] is True and listed(host, 'rancher')
 
 
 @pytest.mark.parametrize('core', CORES)
@@ -262,8 +309,8 @@ def test_a_containerd_node_gets_no_spec_files(tmp_path, core):
     state['services'].pop('docker')
     host = StandInHost(tmp_path, state)
     done = converges(host, [domain_joined('WebApp01')], SPECS, core, container_host_smoke_test=True)
-    assert 'runs containerd without Docker' in done.stdout
-    assert host.state['files'] == {}
+    assert 'runs containerd without Docker' in done.stdout and 'no canary runs here' in done.stdout
+    assert not [path for path in host.state['files'] if path.startswith('c:\\programdata')]
     assert not [call for call in host.calls('ansible.windows.win_powershell') if 'Files' in call['params']['parameters']]
 
 
@@ -334,6 +381,239 @@ def test_host_facts_reports_what_the_role_assumes_and_changes_nothing(tmp_path, 
     assert host.without_calls() == before
     # The default callback prints the message as JSON: a backslash stands doubled.
     for line in (r'CCG\\COMClasses: owner NT SERVICE\\TrustedInstaller, Administrators may not add plug-ins',
-                 'dc01.gmsa.test:9389 does not answer', 'docker service Running', r'Docker root: C:\\ProgramData\\docker',
-                 'DNS is set on these): Ethernet'):
+                 'dc01.gmsa.test:9389 does not answer', 'docker service Running',
+                 r"docker.exe C:\\Program Files\\docker\\docker.exe (on the WinRM service's PATH)",
+                 r'Docker root: C:\\ProgramData\\docker', 'DNS is set on these when asked): Ethernet', 'Windows build: 20348'):
         assert line in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_host_facts_lists_every_plugin_it_finds(tmp_path, core):
+    # Three levels down in the script's output: win_powershell's default depth of 2 would hand them over as one text.
+    state = outside_state()
+    for plugin in ('rancher', 'aws_ecs'):
+        path = '%s\\%s' % (CCG_COM_CLASSES, PLUGINS[plugin])
+        state['registry'][path.lower()] = {'path': path, 'properties': {}}
+    host = StandInHost(tmp_path, state)
+    done = host.run(REPO / 'playbooks' / 'host_facts.yml', core, '-e', 'gmsa_host_facts_hosts=container_hosts')
+    assert done.rc == 0, done.output
+    assert 'plug-ins: %s, %s' % (PLUGINS['aws_ecs'], PLUGINS['rancher']) in done.stdout, done.stdout
+
+
+# ------------------------------------------------------------------ the plug-in key, when Windows refuses
+JOURNAL = 'C:\\ProgramData\\wincontainers-gmsa\\COMClasses.sddl'
+
+
+def plugin_host(tmp_path, **changes):
+    return StandInHost(tmp_path, with_com_classes(outside_state(**changes), 'rancher'))
+
+
+def register(host, core, **role_vars):
+    return host.converge([outside('Reports01', 'rancher')], {'Reports01': credential_spec('Reports01', 'rancher')}, core,
+                         **role_vars)
+
+
+def change_state(host, **changes):
+    host.state_file.write_text(json.dumps(dict(host.state, **changes)))
+
+
+SUBKEY = ('%s\\%s' % (CCG_COM_CLASSES, PLUGINS['rancher'])).lower()
+
+
+def lists_and_gives_back(host, core):
+    """A run lists the plug-in and gives the key back its owner and rules."""
+    done = register(host, core)
+    assert done.rc == 0 and listed(host, 'rancher'), done.output
+    assert_given_back(host)
+
+
+def fails_as_it_was_then_converges(host, core, line, repair=None):
+    """The role stops on the script's one line, the key is as it was and nothing is written after it; once Windows
+    lets it (``repair``), a re-run lists the plug-in and gives the key back."""
+    failed = register(host, core)
+    assert failed.rc != 0
+    assert line in failed.stdout, failed.stdout
+    assert not listed(host, 'rancher')
+    assert_given_back(host)
+    assert host.spec_files() == [], 'the credential specs were written although the plug-in is not listed'
+    if repair:
+        repair()
+    lists_and_gives_back(host, core)
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_a_refused_registry_write_fails_the_task_in_one_line_and_leaves_the_key_as_it_was(tmp_path, core):
+    host = plugin_host(tmp_path)
+    change_state(host, faults=[{'path': SUBKEY, 'kind': 'refuse'}])
+    fails_as_it_was_then_converges(host, core, '"msg": "ctr01: Listing the ccg.exe plug-ins under HKLM:\\\\SYSTEM\\\\'
+                                   'CurrentControlSet\\\\Control\\\\CCG\\\\COMClasses failed: Requested registry access is '
+                                   'not allowed."')
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_a_privilege_the_account_does_not_hold_fails_the_task_before_the_key_is_touched(tmp_path, core):
+    # AdjustTokenPrivileges returns true all the same; only ERROR_NOT_ALL_ASSIGNED says so.
+    host = plugin_host(tmp_path, privileges={'SeRestorePrivilege': False})
+    fails_as_it_was_then_converges(host, core, 'this account does not hold SeRestorePrivilege (ERROR_NOT_ALL_ASSIGNED)',
+                                   repair=lambda: change_state(host, privileges={}))
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_a_host_without_ccg_exe_fails_the_task_naming_the_missing_key(tmp_path, core):
+    host = plugin_host(tmp_path)
+    registry = host.state['registry']
+    change_state(host, registry={path: key for path, key in registry.items() if path != CCG_COM_CLASSES.lower()})
+    failed = register(host, core)
+    assert failed.rc != 0
+    assert 'COMClasses is missing: this host has no ccg.exe' in failed.stdout, failed.stdout
+    assert CCG_COM_CLASSES.lower() not in host.state['registry'] and host.spec_files() == []
+    # The Containers feature brings ccg.exe and its key: the next run lists the plug-in.
+    change_state(host, registry=registry)
+    lists_and_gives_back(host, core)
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_a_connection_lost_while_the_key_is_taken_is_finished_by_the_next_run(tmp_path, core):
+    host = plugin_host(tmp_path)
+    change_state(host, faults=[{'path': SUBKEY, 'kind': 'drop'}])
+    lost = register(host, core)
+    assert lost.rc != 0 and 'the connection to the host was lost' in lost.stdout, lost.stdout
+    # Cut off while Administrators own the key: its old owner and rules wait in the journal.
+    assert com_classes(host)['owner'] == 'BUILTIN\\Administrators'
+    assert host.file(JOURNAL)
+    lists_and_gives_back(host, core)
+    again = register(host, core)
+    assert again.rc == 0 and recap(again, 'changed') == 0, again.stdout
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_a_connection_lost_before_the_script_ran_changes_nothing_and_a_rerun_converges(tmp_path, core):
+    host = plugin_host(tmp_path)
+    change_state(host, faults=[{'module': 'ansible.windows.win_powershell', 'matches': 'Guids', 'kind': 'drop'}])
+    lost = register(host, core)
+    assert lost.rc != 0
+    assert not listed(host, 'rancher')
+    assert_given_back(host)
+    lists_and_gives_back(host, core)
+
+
+# ------------------------------------------------------------------ DNS, only when asked
+@pytest.mark.parametrize('core', CORES)
+def test_dns_is_set_only_when_asked_and_the_diff_shows_what_it_replaces(tmp_path, core):
+    host = plugin_host(tmp_path)
+    converges(host, [outside('Reports01', 'rancher')], {'Reports01': credential_spec('Reports01', 'rancher')}, core)
+    assert host.state['dns_servers'] == {'Ethernet': ['10.1.0.1'], 'vEthernet (nat)': ['172.20.0.1']}
+    checked = register(host, core, container_host_set_dns=True, check=True, diff=True)
+    assert checked.rc == 0 and host.state['dns_servers']['Ethernet'] == ['10.1.0.1'], checked.output
+    done = register(host, core, container_host_set_dns=True, diff=True)
+    assert done.rc == 0, done.output
+    for run in (checked, done):
+        assert re.search(r'-\s*"Ethernet": "10\.1\.0\.1"', run.stdout) and re.search(r'\+\s*"Ethernet": "10\.1\.0\.4"', run.stdout), run.stdout
+    # Never the containers' internal switch, which has no gateway.
+    assert host.state['dns_servers'] == {'Ethernet': ['10.1.0.4'], 'vEthernet (nat)': ['172.20.0.1']}
+    again = register(host, core, container_host_set_dns=True)
+    assert again.rc == 0 and recap(again, 'changed') == 0, again.stdout
+
+
+# ------------------------------------------------------------------ Docker as the WinRM service finds it
+@pytest.mark.parametrize('core', CORES)
+def test_docker_is_asked_by_its_full_path_when_winrm_s_path_does_not_have_it(tmp_path, core):
+    # A recent install: the WinRM service's PATH has no Docker folder yet.
+    state = host_state(docker={'root': 'D:\\docker'}, directories={'d:\\docker': 'D:\\docker'},
+                       winrm_path=['C:\\Windows\\system32', 'C:\\Windows'])
+    host = StandInHost(tmp_path, state)
+    converges(host, [domain_joined('WebApp01')], SPECS, core)
+    assert host.spec_files('D:\\docker\\CredentialSpecs') == ['gmsa_webapp01.json', 'wincontainers-gmsa-files.txt']
+    assert host.spec_files() == []
+
+
+DAEMON_JSON = 'C:\\ProgramData\\docker\\config\\daemon.json'
+
+
+@pytest.mark.parametrize('core', CORES)
+@pytest.mark.parametrize('encoding,text,root', [
+    ('utf-8-bom', '{"data-root": "E:\\\\containers"}\r\n', 'E:\\containers'),     # Notepad's UTF-8
+    ('utf-16', '{\r\n  "data-root": "E:\\\\containers"\r\n}\r\n', 'E:\\containers'),  # Out-File and > of PowerShell 5.1
+    ('utf-8', '  \r\n', 'C:\\ProgramData\\docker'),                               # blank: dockerd reads no setting
+])
+def test_a_daemon_json_dockerd_reads_is_read_as_dockerd_reads_it(tmp_path, core, encoding, text, root):
+    state = host_state(services={'docker': {'state': 'stopped', 'path': '"C:\\Program Files\\docker\\dockerd.exe" --run-service'}},
+                       docker={'root': root},
+                       directories={'e:\\containers': 'E:\\containers', 'c:\\programdata\\docker\\config': 'C:\\ProgramData\\docker\\config'})
+    state['files'][DAEMON_JSON.lower()] = {'path': DAEMON_JSON, 'content': text, 'encoding': encoding}
+    host = StandInHost(tmp_path, state)
+    converges(host, [domain_joined('WebApp01')], SPECS, core)
+    assert host.spec_files(root + '\\CredentialSpecs') == ['gmsa_webapp01.json', 'wincontainers-gmsa-files.txt']
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_a_smoke_test_without_docker_exe_fails_saying_so(tmp_path, core):
+    state = host_state()
+    del state['files'][DOCKER_CLI.lower()]
+    host = StandInHost(tmp_path, state)
+    done = host.converge([domain_joined('WebApp01')], SPECS, core, container_host_smoke_test=True)
+    assert done.rc != 0
+    assert ('ctr01: The canary failed: docker.exe is not at C:\\\\Program Files\\\\docker\\\\docker.exe (beside the docker '
+            "service's dockerd.exe), so no container can start") in done.stdout, done.stdout
+
+
+# ------------------------------------------------------------------ the smoke test's containers
+@pytest.mark.parametrize('core', CORES)
+@pytest.mark.parametrize('build,tag', [(17763, 'ltsc2019'), (20348, 'ltsc2022'), (26100, 'ltsc2025')])
+def test_the_smoke_test_runs_the_image_of_the_host_s_build(tmp_path, core, build, tag):
+    host = StandInHost(tmp_path, host_state(os_build=build))
+    done = host.converge([domain_joined('WebApp01')], SPECS, core, container_host_smoke_test=True)
+    assert done.rc == 0, done.output
+    [canary] = real_calls(host, 'Tests')
+    assert canary['parameters']['Image'] == 'mcr.microsoft.com/windows/servercore:' + tag
+    assert canary['parameters']['Isolation'] == 'process'
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_an_image_of_another_build_runs_with_hyper_v_or_stops_saying_why(tmp_path, core):
+    image = 'mcr.microsoft.com/windows/servercore:ltsc2022'
+    host = StandInHost(tmp_path, host_state(os_build=17763))
+    stopped = host.converge([domain_joined('WebApp01')], SPECS, core, container_host_smoke_test=True,
+                            container_host_canary_image=image)
+    assert stopped.rc != 0 and 'which process isolation refuses, and the host has no Hyper-V' in stopped.stdout, stopped.stdout
+    (tmp_path / 'hyperv').mkdir()
+    hyperv = StandInHost(tmp_path / 'hyperv', host_state(os_build=17763, features={'Hyper-V': {'installed': True}}))
+    done = hyperv.converge([domain_joined('WebApp01')], SPECS, core, container_host_smoke_test=True,
+                           container_host_canary_image=image)
+    assert done.rc == 0, done.output
+    assert real_calls(hyperv, 'Tests')[0]['parameters']['Isolation'] == 'hyperv'
+
+
+HOSTNAME = re.compile(r'^[a-z0-9]{1,6}-[0-9a-f]{8}$')
+
+
+@pytest.mark.parametrize('core', CORES)
+def test_each_smoke_test_container_has_a_host_name_of_its_own(tmp_path, core):
+    # The application's own containers answer to the gMSA's name, as Microsoft's examples run them: a container of
+    # the same gMSA with the same host name would take their secure channel (NETLOGON 5720).
+    state = host_state(ad={'gmsas': ['WebApp01', 'Batch01', 'Web(01)'], 'readable': ['WebApp01', 'Batch01', 'Web(01)'],
+                           'spns': {'Web(01)': ['host/Web(01)', 'host/web01.gmsa.test']}},
+                       tickets=['WebApp01', 'Batch01', 'Web(01)'],
+                       containers=[{'hostname': 'webapp01', 'gmsa': 'WebApp01'}, {'hostname': 'batch01', 'gmsa': 'Batch01'}])
+    host = StandInHost(tmp_path, state)
+    specs = dict(SPECS, **{'Web(01)': credential_spec('Web(01)')})
+    applications = [domain_joined('WebApp01'), domain_joined('Batch01'),
+                    dict(domain_joined('Web(01)'), dns_hostname='web01.gmsa.test')]
+    first = host.converge(applications, specs, core, container_host_smoke_test=True)
+    second = host.converge(applications, specs, core, container_host_smoke_test=True)
+    assert first.rc == 0 and second.rc == 0, first.output + second.output
+    names = re.findall(r'\| ([a-z0-9]{1,6}-[0-9a-f]{8}) ', first.stdout + second.stdout)
+    assert len(names) == 6 and len(set(names)) == 6 and all(HOSTNAME.match(name) and len(name) <= 15 for name in names), names
+    assert not [event for event in host.state.get('events', []) if event['id'] == 5720]
+
+
+# ------------------------------------------------------------------ the gMSA test over LDAP
+@pytest.mark.parametrize('core', CORES)
+def test_a_gmsa_whose_name_has_parentheses_is_found_over_ldap(tmp_path, core):
+    # Parentheses may stand in a gMSA's name; unescaped in an LDAP filter they break it (RFC 4515).
+    state = host_state(ad={'gmsas': ['Web(01)'], 'readable': ['Web(01)'], 'adws_reachable': False}, tickets=['Web(01)'])
+    host = StandInHost(tmp_path, state)
+    done = converges(host, [dict(domain_joined('Web(01)'), dns_hostname='web01.gmsa.test')],
+                     {'Web(01)': credential_spec('Web(01)')}, core)
+    assert 'checked over LDAP' in done.stdout
+    assert host.spec_files() == ['gmsa_web(01).json', 'wincontainers-gmsa-files.txt']

@@ -1,4 +1,4 @@
-"""Round trips per host do not grow with the number of applications (issue 17): counted with the stand-ins.
+"""Round trips per host do not grow with the number of applications: counted with the stand-ins.
 
 A WinRM module run costs a second or more on a real Windows host, so the container_host role must make as
 many module executions on a host serving 100 applications as on one serving one, on a first converge, on a
@@ -39,7 +39,7 @@ def per_size(tmp_path, count_of, scenario, core):
 def test_container_host_executions_per_host_are_the_same_for_1_10_and_100_applications(tmp_path, scenario, core):
     counts = per_size(tmp_path, container_host_executions, scenario, core)
     assert counts[1] == counts[10] == counts[100], counts
-    # The smoke test is the only execution check mode leaves out.
+    # The canary (the smoke test) is the only execution check mode leaves out of a no-op run.
     assert counts[1]['check'] == counts[1]['noop'] - 1, counts
 
 

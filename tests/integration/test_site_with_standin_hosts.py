@@ -57,6 +57,7 @@ def flow(lab, tmp_path):
         'vars': {
             'gmsa_kds_mode': 'lab', 'gmsa_output_dir': str(tmp_path / 'output'), 'gmsa_secret_dir': str(tmp_path / 'secrets'),
             'gmsa_kubernetes_apply': False, 'container_host_ticket_retry_delay': 1, 'container_host_ticket_timeout': 3,
+            'container_host_set_dns': True,
             'gmsa_applications': [
                 {'name': WEB, 'container_hosts': 'sth_web_hosts'},
                 {'name': REPORTS, 'container_hosts': 'sth_report_hosts', 'domain_joined': False,

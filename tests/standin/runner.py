@@ -78,9 +78,9 @@ class StandInRun:
         return self.document.get('stats', {}).get(host, {})
 
 
-def run_playbook(playbook_path, inventory_path, core='newest', extra_args=(), env=None, callback='json'):
-    """ansible-playbook of ``core`` ('newest' or 'oldest') with the stand-ins in place; ``env`` adds to the
-    environment."""
+def playbook_command(playbook_path, inventory_path, core='newest', extra_args=(), env=None, callback='json'):
+    """(argv, environment) of ansible-playbook of ``core`` ('newest' or 'oldest') with the stand-ins in place;
+    ``env`` adds to the environment."""
     if core not in VIRTUALENVS:
         raise ValueError("core must be 'newest' or 'oldest', not %r" % (core,))
     environment = {key: value for key, value in os.environ.items() if not key.startswith(('GMSA_AD_', 'K8S_AUTH_'))}
@@ -90,6 +90,13 @@ def run_playbook(playbook_path, inventory_path, core='newest', extra_args=(), en
     environment.update(env or {})
     command = [str(VIRTUALENVS[core] / 'bin' / 'ansible-playbook'), '-i', str(inventory_path), str(playbook_path),
                *extra_args]
+    return command, environment
+
+
+def run_playbook(playbook_path, inventory_path, core='newest', extra_args=(), env=None, callback='json'):
+    """ansible-playbook of ``core`` ('newest' or 'oldest') with the stand-ins in place; ``env`` adds to the
+    environment."""
+    command, environment = playbook_command(playbook_path, inventory_path, core, extra_args, env, callback)
     done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False,
                           cwd=str(Path(playbook_path).parent))
     document = {}

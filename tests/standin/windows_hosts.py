@@ -18,6 +18,16 @@ COM_CLASS = 'HKLM:\\SOFTWARE\\Classes\\CLSID\\%s'
 DOCKER_ROOT = 'C:\\ProgramData\\docker'
 SPEC_DIR = DOCKER_ROOT + '\\CredentialSpecs'
 LEDGER = SPEC_DIR + '\\wincontainers-gmsa-files.txt'
+DOCKER_PROGRAMS = 'C:\\Program Files\\docker'
+DOCKER_CLI = DOCKER_PROGRAMS + '\\docker.exe'
+DOCKERD = DOCKER_PROGRAMS + '\\dockerd.exe'
+KLIST = 'C:\\Windows\\system32\\klist.exe'
+TRUSTED_INSTALLER = 'NT SERVICE\\TrustedInstaller'
+# The rules the plug-ins' installers work around: only TrustedInstaller may add a subkey (windows_facts.yml).
+COM_CLASSES_RULES = [{'identity': TRUSTED_INSTALLER, 'rights': 'FullControl', 'type': 'Allow'},
+                     {'identity': 'NT AUTHORITY\\SYSTEM', 'rights': 'ReadKey', 'type': 'Allow'},
+                     {'identity': 'BUILTIN\\Administrators', 'rights': 'ReadKey', 'type': 'Allow'},
+                     {'identity': 'BUILTIN\\Users', 'rights': 'ReadKey', 'type': 'Allow'}]
 
 PLUGINS = {
     'rancher': '{E4781092-F116-4B79-B55E-28EB6A224E26}',
@@ -42,12 +52,16 @@ BASE_STATE = {
              'interface_name': 'Hyper-V Virtual Ethernet Adapter', 'dns_domain': None, 'macaddress': '00:15:5D:0A:0B:0C',
              'mtu': 1500, 'speed': 10000}]},
     },
-    'directories': {'c:\\programdata': 'C:\\ProgramData', 'c:\\programdata\\docker': DOCKER_ROOT},
-    'files': {},
-    'registry': {CCG_COM_CLASSES.lower(): {'path': CCG_COM_CLASSES, 'owner': 'NT SERVICE\\TrustedInstaller',
-                                           'administrators_may_write': False, 'properties': {}}},
-    'features': {'Containers': {'installed': True}, 'RSAT-AD-PowerShell': {'installed': True}},
-    'services': {'docker': {'state': 'started', 'path': '"C:\\Program Files\\docker\\dockerd.exe" --run-service'}},
+    'os_build': 20348,
+    'directories': {'c:\\programdata': 'C:\\ProgramData', 'c:\\programdata\\docker': DOCKER_ROOT,
+                    'c:\\program files': 'C:\\Program Files', 'c:\\program files\\docker': DOCKER_PROGRAMS},
+    'files': {path.lower(): {'path': path, 'content': '(program)'} for path in (DOCKER_CLI, DOCKERD, KLIST)},
+    # The folders of the WinRM service's PATH, where a program named without its folder is looked for.
+    'winrm_path': ['C:\\Windows\\system32', 'C:\\Windows', DOCKER_PROGRAMS],
+    'registry': {CCG_COM_CLASSES.lower(): {'path': CCG_COM_CLASSES, 'properties': {}, 'owner': TRUSTED_INSTALLER,
+                                           'access': COM_CLASSES_RULES}},
+    'features': {'Containers': {'installed': True}, 'RSAT-AD-PowerShell': {'installed': True}, 'Hyper-V': {'installed': False}},
+    'services': {'docker': {'state': 'started', 'path': '"%s" --run-service' % DOCKERD}},
     'docker': {'installed': True, 'root': DOCKER_ROOT},
     'dns_servers': {'Ethernet': ['10.1.0.1'], 'vEthernet (nat)': ['172.20.0.1']},
     'ad': {'gmsas': ['WebApp01', 'Reports01', 'Batch01'], 'readable': ['WebApp01', 'Batch01'], 'pending': {},
@@ -65,6 +79,26 @@ def host_state(**changes):
             state[key].update(value)
         else:
             state[key] = value
+    return state
+
+
+def with_installer(state, path, plugin, share_readers=()):
+    """A plug-in's installer at ``path`` on the host or on a share that ``share_readers`` may read; it registers the
+    plug-in's COM class when it runs."""
+    package = '%s-ccg-plugin.msi' % plugin
+    state['files'][path.lower()] = {'path': path, 'content': package}
+    state['packages'][package] = {'registers': [COM_CLASS % PLUGINS[plugin]]}
+    if path.startswith('\\\\'):
+        share = '\\'.join(path.split('\\')[:4])
+        state.setdefault('shares', {})[share.lower()] = {'readers': list(share_readers)}
+    return state
+
+
+def with_com_classes(state, *plugins):
+    """The plug-ins installed: their COM classes registered (not yet listed under CCG\\COMClasses)."""
+    for plugin in plugins:
+        path = COM_CLASS % PLUGINS[plugin]
+        state['registry'][path.lower()] = {'path': path, 'properties': {}}
     return state
 
 
@@ -131,8 +165,11 @@ class StandInHost:
         return json.loads(self.state_file.read_text())
 
     def without_calls(self):
+        """The state without its record of executions, nor what passes on a host by itself: time, and its event
+        logs (the canary's containers log to them and take a few seconds each; neither is a change the role made)."""
         state = self.state
-        state.pop('calls', None)
+        for passing in ('calls', 'clock', 'events'):
+            state.pop(passing, None)
         return state
 
     def calls(self, module=None):

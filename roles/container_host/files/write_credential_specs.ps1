@@ -12,44 +12,52 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
-$Ansible.Changed = $false
+Set-StrictMode -Version 2.0
+
 $utf8 = [Text.UTF8Encoding]::new($false)
 $sha256 = [Security.Cryptography.SHA256]::Create()
 $before = @{}
 $after = @{}
-
-if (-not (Test-Path -LiteralPath $Folder -PathType Container)) {
-    $Ansible.Changed = $true
-    if ($PSCmdlet.ShouldProcess($Folder, 'Create the folder')) { $null = New-Item -Path $Folder -ItemType Directory -Force }
-}
 
 function Get-Digest([byte[]]$Bytes) {
     if ($null -eq $Bytes) { return '' }
     [BitConverter]::ToString($sha256.ComputeHash($Bytes))
 }
 
-foreach ($file in $Files) {
-    $path = Join-Path -Path $Folder -ChildPath $file.name
-    # Assigned, not returned from an if block: PowerShell would unroll the byte arrays.
-    $old = $null
-    $new = $null
-    if (Test-Path -LiteralPath $path -PathType Leaf) { $old = [IO.File]::ReadAllBytes($path) }
-    if ($null -ne $file.content) { $new = $utf8.GetBytes([string]$file.content) }
-    $action = 'unchanged'
-    if (($null -eq $old) -ne ($null -eq $new) -or (Get-Digest $old) -ne (Get-Digest $new)) {
-        $action = if ($null -eq $new) { 'removed' } else { 'written' }
+try {
+    $Ansible.Changed = $false
+    if (-not (Test-Path -LiteralPath $Folder -PathType Container)) {
         $Ansible.Changed = $true
-        if (-not $before.ContainsKey($file.name)) {
-            $before[$file.name] = $null
-            if ($null -ne $old) { $before[$file.name] = $utf8.GetString($old) }
-        }
-        $after[$file.name] = $file.content
-        if ($PSCmdlet.ShouldProcess($path, $action)) {
-            if ($null -eq $new) { Remove-Item -LiteralPath $path -Force }
-            else { [IO.File]::WriteAllBytes($path, $new) }
-        }
+        if ($PSCmdlet.ShouldProcess($Folder, 'Create the folder')) { $null = New-Item -Path $Folder -ItemType Directory -Force }
     }
-    [pscustomobject]@{ name = $file.name; action = $action }
-}
 
-if ($before.Count) { $Ansible.Diff = @{ before = $before; after = $after } }
+    foreach ($file in $Files) {
+        $path = Join-Path -Path $Folder -ChildPath $file.name
+        # Assigned, not returned from an if block: PowerShell would unroll the byte arrays.
+        $old = $null
+        $new = $null
+        if (Test-Path -LiteralPath $path -PathType Leaf) { $old = [IO.File]::ReadAllBytes($path) }
+        if ($null -ne $file.content) { $new = $utf8.GetBytes([string]$file.content) }
+        $action = 'unchanged'
+        if (($null -eq $old) -ne ($null -eq $new) -or (Get-Digest $old) -ne (Get-Digest $new)) {
+            $action = if ($null -eq $new) { 'removed' } else { 'written' }
+            $Ansible.Changed = $true
+            if (-not $before.ContainsKey($file.name)) {
+                $before[$file.name] = $null
+                if ($null -ne $old) { $before[$file.name] = $utf8.GetString($old) }
+            }
+            $after[$file.name] = $file.content
+            if ($PSCmdlet.ShouldProcess($path, $action)) {
+                if ($null -eq $new) { Remove-Item -LiteralPath $path -Force }
+                else { [IO.File]::WriteAllBytes($path, $new) }
+                if ((Test-Path -LiteralPath $path -PathType Leaf) -eq ($null -eq $new)) { throw "$path is not $action" }
+            }
+        }
+        [pscustomobject]@{ name = $file.name; action = $action }
+    }
+
+    if ($before.Count) { $Ansible.Diff = @{ before = $before; after = $after } }
+}
+catch {
+    throw "Writing the credential spec files in $Folder failed: $($_.Exception.Message)"
+}

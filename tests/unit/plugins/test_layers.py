@@ -141,3 +141,19 @@ def test_the_report_imports_no_task_and_no_plugin_above_it(path):
 
 def test_the_walk_sees_the_report():
     assert set(PURE_REPORT) | {'__init__.py', '_collect.py'} == {path.name for path in REPORT.glob('*.py')}
+
+
+CANARY = PLUGINS / 'plugin_utils' / '_canary'
+
+
+@pytest.mark.parametrize('path', sorted(CANARY.glob('*.py')), ids=lambda path: path.name)
+def test_the_canary_is_pure(path):
+    """What the canary runs and what it found are decided without a connection or Ansible: only the naming rules,
+    the doctor's findings and each other."""
+    allowed = {'__future__', 'dataclasses', 're', OWN + '_naming', OWN + '_doctor._findings'}
+    used = {name for name in imported_modules(path) if not name.startswith(OWN + '_canary')}
+    assert used <= allowed, '%s imports %s' % (path.name, sorted(used - allowed))
+
+
+def test_the_walk_sees_the_canary():
+    assert {'__init__.py', '_plan.py', '_findings.py'} <= {path.name for path in CANARY.glob('*.py')}

@@ -31,7 +31,8 @@ def real_docs(monkeypatch):
     ('ansible.windows.win_file', {'path': 'C:\\x', 'state': 'folder'}, 'folder'),
     ('ansible.windows.win_stat', {'path': 'C:\\x', 'get_checksum': 'sometimes'}, 'get_checksum'),
     ('ansible.windows.win_feature', {'name': 'Containers', 'include_management_tools': 'maybe'}, 'include_management_tools'),
-    ('ansible.windows.win_dns_client', {'adapter_names': ['Ethernet'], 'dns_server': ['10.0.0.4']}, 'dns_server'),
+    ('ansible.windows.win_feature_info', {'names': ['Hyper-V']}, 'names'),
+    ('ansible.windows.win_powershell', {'script': '1', 'depth': 'deep'}, 'depth'),
     ('ansible.windows.win_copy', {'content': '{}'}, 'dest'),
 ])
 def test_what_the_real_module_refuses_the_stand_in_refuses(module, args, refused):

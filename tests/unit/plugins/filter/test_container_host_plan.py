@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import codecs
 import json
 
 import pytest
@@ -62,9 +64,9 @@ def test_a_host_joined_to_another_domain_cannot_serve_a_domain_joined_applicatio
     assert plan([WEB], ['web_hosts'], domain='CONTOSO.COM')['problems'] == []
 
 
-def test_non_domain_joined_applications_register_their_plug_in_and_point_dns_at_the_dcs():
+def test_non_domain_joined_applications_register_their_plug_in_and_point_dns_at_the_dcs_when_asked():
     result = plan([PORTABLE], ['batch_hosts'], domain_member=False, domain='WORKGROUP', dns_servers=['10.0.0.10', ' 10.0.0.11'],
-                  interfaces=INTERFACES[:2])
+                  interfaces=INTERFACES[:2], set_dns=True)
     assert result['features'] == ['Containers']
     assert result['service_accounts'] == []
     [plugin] = result['plugins']
@@ -76,10 +78,11 @@ def test_non_domain_joined_applications_register_their_plug_in_and_point_dns_at_
     assert result['problems'] == []
 
 
-def test_dns_is_left_alone_on_a_joined_host_or_when_asked():
-    assert plan([PORTABLE], ['batch_hosts'], dns_servers=['10.0.0.10'])['dns_servers'] == []
-    result = plan([PORTABLE], ['batch_hosts'], domain_member=False, manage_dns=False)
+def test_dns_is_left_alone_unless_asked_and_always_on_a_joined_host():
+    # On a managed Kubernetes node the DCs would replace the cloud's resolver.
+    result = plan([PORTABLE], ['batch_hosts'], domain_member=False, dns_servers=['10.0.0.10'], interfaces=INTERFACES)
     assert result['dns_servers'] == [] and result['problems'] == []
+    assert plan([PORTABLE], ['batch_hosts'], dns_servers=['10.0.0.10'], set_dns=True)['dns_servers'] == []
 
 
 INTERFACES = [{'connection_name': 'Ethernet', 'default_gateway': '10.1.0.1'},
@@ -89,7 +92,7 @@ INTERFACES = [{'connection_name': 'Ethernet', 'default_gateway': '10.1.0.1'},
 
 def test_dns_goes_to_the_adapters_with_a_gateway_or_those_named():
     # HNS moves a Kubernetes node's own connection to a vEthernet adapter, which keeps the gateway.
-    outside = {'domain_member': False, 'dns_servers': ['10.0.0.10']}
+    outside = {'domain_member': False, 'dns_servers': ['10.0.0.10'], 'set_dns': True}
     assert plan([PORTABLE], ['batch_hosts'], interfaces=INTERFACES, **outside)['dns_adapters'] == [
         'Ethernet', 'vEthernet (Ethernet)']
     assert plan([PORTABLE], ['batch_hosts'], interfaces=INTERFACES, adapters=['Ethernet 2'], **outside)['dns_adapters'] == [
@@ -100,38 +103,48 @@ def test_dns_goes_to_the_adapters_with_a_gateway_or_those_named():
 
 def test_a_plug_in_the_collection_does_not_know_is_named_by_its_clsid():
     other = dict(PORTABLE, plugin={'guid': '8019A64C-3F4E-4DE3-AD2B-9A544290E2C3', 'input': 'x'})
-    [plugin] = plan([other], ['batch_hosts'], manage_dns=False)['plugins']
+    [plugin] = plan([other], ['batch_hosts'], set_dns=False)['plugins']
     assert plugin['name'] == 'the ccg.exe plug-in {8019A64C-3F4E-4DE3-AD2B-9A544290E2C3}'
 
 
-def test_a_host_outside_the_domain_without_dns_servers_is_a_problem():
-    problems = plan([PORTABLE], ['batch_hosts'], domain_member=False, dns_servers=[])['problems']
+def test_setting_dns_without_dns_servers_is_a_problem():
+    problems = plan([PORTABLE], ['batch_hosts'], domain_member=False, dns_servers=[], set_dns=True)['problems']
     assert problems and 'container_host_dns_servers' in problems[0]
 
 
 def test_dns_servers_must_be_addresses():
     with pytest.raises(AnsibleFilterError, match='dc01.contoso.com'):
-        plan([PORTABLE], ['batch_hosts'], domain_member=False, dns_servers=['dc01.contoso.com'])
+        plan([PORTABLE], ['batch_hosts'], domain_member=False, dns_servers=['dc01.contoso.com'], set_dns=True)
 
 
 def test_one_plug_in_is_registered_once_with_the_installer_any_application_names():
-    other = dict(PORTABLE, name='WebApp01', plugin=dict(PORTABLE['plugin'], installer='\\\\share\\ccg\\plugin.msi'))
-    result = plan([PORTABLE, other], ['batch_hosts'], manage_dns=False)
+    other = dict(PORTABLE, name='WebApp01', plugin=dict(PORTABLE['plugin'], installer='C:\\ccg\\plugin.msi'))
+    result = plan([PORTABLE, other], ['batch_hosts'])
     assert [(plugin['guid'], plugin['installer']) for plugin in result['plugins']] == [(KUBERNETES_SECRET_PLUGIN, {
-        'path': '\\\\share\\ccg\\plugin.msi', 'arguments': None, 'product_id': None})]
+        'path': 'C:\\ccg\\plugin.msi', 'arguments': None, 'product_id': None, 'source': None})]
+
+
+def test_an_installer_on_a_share_runs_from_its_copy_on_the_host_and_needs_the_share_s_credentials():
+    shared = dict(PORTABLE, plugin=dict(PORTABLE['plugin'], installer='\\\\fs01\\ccg\\plugin.msi'))
+    result = plan([shared], ['batch_hosts'], share_credentials=True)
+    assert result['plugins'][0]['installer'] == {'path': 'C:\\ProgramData\\wincontainers-gmsa\\installers\\plugin.msi',
+                                                 'source': '\\\\fs01\\ccg\\plugin.msi', 'arguments': None, 'product_id': None}
+    assert result['problems'] == []
+    [problem] = plan([shared], ['batch_hosts'])['problems']
+    assert 'the second hop' in problem and 'container_host_share_user' in problem
 
 
 def test_two_installers_for_one_plug_in_are_a_problem():
     first = dict(PORTABLE, plugin=dict(PORTABLE['plugin'], installer='C:\\a.msi'))
     second = dict(PORTABLE, name='WebApp01', plugin=dict(PORTABLE['plugin'], installer={'path': 'C:\\b.exe', 'product_id': 'B'}))
-    problems = plan([first, second], ['batch_hosts'], manage_dns=False)['problems']
+    problems = plan([first, second], ['batch_hosts'], set_dns=False)['problems']
     assert problems and '2 different installers' in problems[0]
 
 
 def test_a_plug_in_guid_must_be_a_guid():
     broken = dict(PORTABLE, plugin={'guid': 'E4781092-F116-4B79-B55E-28EB6A224E2Z', 'input': 'x:y'})
     with pytest.raises(AnsibleFilterError, match='Batch01: plugin.guid'):
-        plan([broken], ['batch_hosts'], manage_dns=False)
+        plan([broken], ['batch_hosts'], set_dns=False)
 
 
 def test_an_application_without_its_credential_spec_is_a_problem():
@@ -196,9 +209,17 @@ def test_a_ledger_line_that_is_not_a_plain_json_file_name_is_ignored():
     assert ledger_files(text) == ['ok.json']
 
 
-def test_smoke_tests_name_the_spec_file_and_the_gmsa_domain():
-    assert plan([WEB], ['web_hosts'])['smoke_tests'] == [
-        {'application': 'WebApp01', 'file_name': 'contoso_webapp01.json', 'domain': 'contoso.com'}]
+def test_the_canary_runs_a_container_per_application_with_its_spec_file_and_an_spn_of_its_own():
+    canary = plan([WEB, dict(REPORTS, container_hosts='web_hosts', spns=['HTTP/reports.contoso.com'])], ['web_hosts'],
+                  distribution_version='10.0.20348.2340')['canary']
+    assert (canary['image'], canary['isolation'], canary['problem']) == ('mcr.microsoft.com/windows/servercore:ltsc2022',
+                                                                         'process', None)
+    web, reports = canary['tests']
+    assert (web['application'], web['file_name'], web['hostname_prefix']) == ('WebApp01', 'contoso_webapp01.json', 'webapp')
+    assert web['command'].startswith('nltest /sc_verify:contoso.com & echo ::sc_verify !errorlevel! contoso.com & ')
+    assert web['command'].endswith('klist get host/WebApp01.contoso.com & echo ::service_ticket !errorlevel! '
+                                   'host/WebApp01.contoso.com')
+    assert 'klist get HTTP/reports.contoso.com' in reports['command']
 
 
 def test_a_spec_file_name_with_a_path_is_refused():
@@ -216,19 +237,42 @@ def test_a_running_docker_is_asked_and_its_answer_wins():
     first = container_host_runtime([DOCKER])
     assert first['engine'] == 'docker' and first['ask_docker'] and first['read_config']
     runtime = container_host_runtime([DOCKER], docker_info={'rc': 0, 'stdout': 'D:\\docker\r\n'},
-                                     daemon_config='{"data-root": "E:\\\\other"}')
+                                     daemon_config=slurped('{"data-root": "E:\\\\other"}'))
     assert runtime['spec_dir'] == 'D:\\docker\\CredentialSpecs'
     assert runtime['ledger_path'] == 'D:\\docker\\CredentialSpecs\\wincontainers-gmsa-files.txt'
+
+
+def slurped(text, encoding='utf-8', bom=b''):
+    """daemon.json as ansible.windows.slurp hands it over: its bytes, base64."""
+    return base64.b64encode(bom + text.encode(encoding)).decode('ascii')
 
 
 def test_a_stopped_docker_is_read_from_its_configuration():
     stopped = dict(DOCKER, state='stopped')
     assert not container_host_runtime([stopped])['ask_docker']
-    runtime = container_host_runtime([stopped], docker_info={'rc': 1, 'stdout': ''}, daemon_config='{"data-root": "E:\\\\containers"}')
+    runtime = container_host_runtime([stopped], docker_info={'rc': 1, 'stdout': ''},
+                                     daemon_config=slurped('{"data-root": "E:\\\\containers"}'))
     assert runtime['docker_root'] == 'E:\\containers'
     # Older releases called it graph; without either the default root.
-    assert container_host_runtime([stopped], daemon_config='{"graph": "F:\\\\d"}')['docker_root'] == 'F:\\d'
-    assert container_host_runtime([stopped], daemon_config='{}')['docker_root'] == 'C:\\ProgramData\\docker'
+    assert container_host_runtime([stopped], daemon_config=slurped('{"graph": "F:\\\\d"}'))['docker_root'] == 'F:\\d'
+    assert container_host_runtime([stopped], daemon_config=slurped('{}'))['docker_root'] == 'C:\\ProgramData\\docker'
+
+
+@pytest.mark.parametrize('encoded,root', [
+    (slurped('{"data-root": "E:\\\\d"}', bom=codecs.BOM_UTF8), 'E:\\d'),                  # Notepad
+    (slurped('{"data-root": "E:\\\\d"}\r\n', 'utf-16-le', codecs.BOM_UTF16_LE), 'E:\\d'),  # Out-File, > of PowerShell 5.1
+    (slurped('{"data-root": "E:\\\\d"}', 'utf-16-be', codecs.BOM_UTF16_BE), 'E:\\d'),
+    (slurped(' \r\n\t'), 'C:\\ProgramData\\docker'),                                       # blank: no setting
+])
+def test_daemon_json_is_read_as_dockerd_reads_it(encoded, root):
+    assert container_host_runtime([dict(DOCKER, state='stopped')], daemon_config=encoded)['docker_root'] == root
+
+
+def test_docker_exe_is_the_one_beside_the_service_s_dockerd_exe():
+    assert container_host_runtime([DOCKER])['docker_cli'] == 'C:\\Program Files\\docker\\docker.exe'
+    unquoted = dict(DOCKER, path='D:\\Docker\\dockerd.exe --run-service')
+    assert container_host_runtime([unquoted])['docker_cli'] == 'D:\\Docker\\docker.exe'
+    assert container_host_runtime([CONTAINERD])['docker_cli'] == ''
 
 
 def test_the_service_command_line_names_the_root_or_the_configuration_file():
@@ -246,14 +290,14 @@ def test_the_inventory_s_docker_root_is_taken_as_it_is():
 
 def test_a_broken_daemon_json_is_one_clear_line():
     with pytest.raises(AnsibleFilterError, match='daemon.json is not JSON'):
-        container_host_runtime([dict(DOCKER, state='stopped')], daemon_config='{"data-root": ')
+        container_host_runtime([dict(DOCKER, state='stopped')], daemon_config=slurped('{"data-root": '))
 
 
 def test_a_containerd_node_reads_no_spec_files_and_a_host_without_runtime_is_a_problem():
     runtime = container_host_runtime([CONTAINERD])
     assert runtime['engine'] == 'containerd' and runtime['spec_dir'] == '' and not runtime['ask_docker']
     result = plan([WEB], ['web_hosts'], runtime=runtime)
-    assert result['credential_specs'] == [] and result['smoke_tests'] == [] and result['problems'] == []
+    assert result['credential_specs'] == [] and result['canary']['tests'] == [] and result['problems'] == []
     problems = plan([WEB], ['web_hosts'], runtime=container_host_runtime([]))['problems']
     assert problems and 'no container runtime' in problems[0]
 

@@ -21,13 +21,20 @@ def wanted_subsets(gather_subset):
     return wanted - (excluded - {item for item in gather_subset if not item.startswith('!')})
 
 
+def distribution(state):
+    """setup.ps1's distribution facts: [Environment]::OSVersion.Version of the host's build."""
+    return {'ansible_distribution_version': '10.0.%d.0' % state.get('os_build', 20348), 'ansible_distribution_major_version': '10',
+            'ansible_os_family': 'Windows', 'ansible_os_product_type': 'server'}
+
+
 class ActionModule(StandInAction):
     module = 'ansible.windows.setup'
     returns_facts = True
 
     def act(self, state, params, check_mode, diff):
         facts = {'gather_subset': params['gather_subset'], 'module_setup': True}
-        for subset, values in (state.get('facts') or {}).items():
+        subsets = dict(state.get('facts') or {}, distribution=distribution(state))
+        for subset, values in subsets.items():
             if subset in wanted_subsets(params['gather_subset']):
                 facts.update(values)
         return {'changed': False, 'ansible_facts': facts}

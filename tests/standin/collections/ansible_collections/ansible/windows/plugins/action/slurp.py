@@ -1,4 +1,4 @@
-"""Stand-in for ansible.windows.slurp: a file of the stand-in host, base64-encoded."""
+"""Stand-in for ansible.windows.slurp: a file of the stand-in host, its bytes base64-encoded."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ class ActionModule(StandInAction):
     module = 'ansible.windows.slurp'
 
     def act(self, state, params, check_mode, diff):
-        found = WindowsHost(state).file(params['src'])
+        host = WindowsHost(state)
+        found = host.file(params['src'])
         if not found:
             # slurp.ps1's own words.
             return {'failed': True, 'msg': 'Path %s is not found' % windows_path(params['src'])}
+        # The file's bytes, as the tool that wrote it encoded its text.
         return {'changed': False, 'encoding': 'base64', 'source': found['path'],
-                'content': base64.b64encode(found['content'].encode('utf-8')).decode('ascii')}
+                'content': base64.b64encode(host.file_bytes(found['path'])).decode('ascii')}

@@ -1,22 +1,13 @@
-"""Stand-in for ansible.windows.win_command: the few commands the roles run, answered from the host's state."""
+"""Stand-in for ansible.windows.win_command: the few commands the roles run, answered from the host's state.
+
+The program is found as CreateProcess finds it: by its full path, or in the folders of the WinRM service's PATH.
+"""
 
 from __future__ import annotations
 
 from ansible_collections.standin.common.plugins.plugin_utils._action import StandInAction
+from ansible_collections.standin.common.plugins.plugin_utils._docker import docker_info
 from ansible_collections.standin.common.plugins.plugin_utils._windows_host import WindowsHost
-
-
-def docker_info(state):
-    docker = state.get('docker') or {}
-    if not docker.get('installed'):
-        return None
-    service = (state.get('services') or {}).get('docker') or {}
-    if service.get('state') != 'started':
-        # What docker.exe prints on Windows when the daemon does not run.
-        return 1, '', ('error during connect: this error may indicate that the docker daemon is not running: Get '
-                       '"http://%2F%2F.%2Fpipe%2Fdocker_engine/v1.47/info": open //./pipe/docker_engine: The system '
-                       'cannot find the file specified.\r\n')
-    return 0, docker['root'] + '\r\n', ''
 
 
 class ActionModule(StandInAction):
@@ -25,11 +16,15 @@ class ActionModule(StandInAction):
     def act(self, state, params, check_mode, diff):
         argv = params.get('argv') or []
         host = WindowsHost(state)
-        if argv[:2] == ['docker', 'info']:
+        program = host.resolve_program(argv[0]) if argv else None
+        if program is None:
+            # Ansible.Process's words (SearchPath) when there is no such file.
+            return {'failed': True, 'changed': True, 'cmd': ' '.join(argv), 'msg': "Could not find file '%s'." % (argv or [''])[0]}
+        name = program.rsplit('\\', 1)[-1].lower()
+        arguments = [word.lower() for word in argv[1:]]
+        if name == 'docker.exe' and arguments[:1] == ['info']:
             answer = docker_info(state)
-            if answer is None:
-                return {'failed': True, 'changed': True, 'msg': "Could not find file 'docker.exe'.", 'cmd': ' '.join(argv)}
-        elif [word.lower() for word in argv] == ['klist.exe', '-li', '0x3e7', 'purge']:
+        elif name == 'klist.exe' and arguments == ['-li', '0x3e7', 'purge']:
             host.refresh_tickets()
             answer = 0, 'Current LogonId is 0:0x3e7\r\nTargeted LogonId is 0:0x3e7\r\n\tDeleting all tickets:\r\n\tTicket(s) purged!\r\n', ''
         else:

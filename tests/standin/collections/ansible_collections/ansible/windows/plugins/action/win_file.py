@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ansible_collections.standin.common.plugins.plugin_utils._action import StandInAction
+from ansible_collections.standin.common.plugins.plugin_utils._powershell import Failure
 from ansible_collections.standin.common.plugins.plugin_utils._windows_host import WindowsHost
 
 
@@ -25,6 +26,6 @@ class ActionModule(StandInAction):
                     host.remove_file(path)
             else:
                 return {'failed': True, 'msg': 'stand-in win_file: state=%s is not modelled' % params['state']}
-        except OSError as error:
+        except Failure as error:
             return {'failed': True, 'msg': str(error)}
         return {'changed': changed}

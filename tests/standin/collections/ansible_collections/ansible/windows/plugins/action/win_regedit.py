@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ansible_collections.standin.common.plugins.plugin_utils._action import StandInAction
+from ansible_collections.standin.common.plugins.plugin_utils._powershell import Failure
 from ansible_collections.standin.common.plugins.plugin_utils._windows_host import WindowsHost, registry_path
 
 
@@ -19,6 +20,6 @@ class ActionModule(StandInAction):
         if not check_mode:
             try:
                 host.create_registry_key(path)
-            except PermissionError as error:
+            except Failure as error:
                 return {'failed': True, 'msg': 'failed to create registry key at %s: %s' % (path, error)}
         return {'changed': True, 'data_changed': False, 'data_type_changed': False}

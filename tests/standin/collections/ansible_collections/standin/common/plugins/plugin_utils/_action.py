@@ -47,6 +47,15 @@ class StandInAction(ActionBase):
         docs.check_return(result, facts=self.returns_facts, objects=self.returns_objects)
         return result
 
+    def network_identity(self):
+        """The account the task reaches network shares as. Over WinRM none: a share is a second hop the host has no
+        credentials for; unless the task becomes an account with runas for the network only (logon_flags
+        netcredentials_only), as ansible.windows.win_package documents for an installer on a share."""
+        context = self._play_context
+        if context.become and 'netcredentials_only' in (context.become_flags or '').lower():
+            return context.become_user
+        return None
+
     def module_args(self, args):
         """The arguments the real module receives: where the real module has an action plugin, what it hands on."""
         return args
